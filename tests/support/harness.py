@@ -1,0 +1,215 @@
+"""The conformance harness: a real Tidings server (``python -m tidings serve``
+under uvicorn, on a free port, with a fresh database) plus helpers to create
+tenants and hand tests an official-SDK client pointed at it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.http.http_config import HttpConfig
+from huaweicloudsdkkoomessage.v1 import KooMessageClient
+
+from tests.support.signer import SdkSigned
+
+REPO = Path(__file__).resolve().parents[2]
+PG_ADMIN_DSN = os.environ.get("TIDINGS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_available() -> bool:
+    try:
+        import asyncpg
+
+        async def probe() -> None:
+            conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=3)
+            await conn.close()
+
+        asyncio.run(probe())
+        return True
+    except Exception:
+        return False
+
+
+def create_pg_database() -> str:
+    import asyncpg
+
+    name = "tidings_test_" + uuid.uuid4().hex[:10]
+
+    async def go() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.close()
+
+    asyncio.run(go())
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    import asyncpg
+
+    name = url.rsplit("/", 1)[1]
+
+    async def go() -> None:
+        conn = await asyncpg.connect(PG_ADMIN_DSN)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+    asyncio.run(go())
+
+
+@dataclass
+class TenantCreds:
+    tenant_id: str
+    name: str
+    project_id: str
+    user_name: str
+    access_key: str
+    secret_key: str
+    password: str | None = None
+
+
+@dataclass
+class Server:
+    backend: str
+    data_dir: Path
+    db_url: str
+    port: int
+    extra_env: dict = field(default_factory=dict)
+    proc: subprocess.Popen | None = None
+    bootstrap: dict = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict:
+        env = dict(os.environ)
+        env.update(
+            TIDINGS_DATA_DIR=str(self.data_dir),
+            TIDINGS_DATABASE_URL=self.db_url,
+            TIDINGS_PORT=str(self.port),
+            TIDINGS_ALLOW_PRIVATE_CALLBACKS="true",
+            TIDINGS_LOG_LEVEL=os.environ.get("TIDINGS_TEST_LOG_LEVEL", "warning"),
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def start(self, timeout: float = 60.0) -> None:
+        log = open(self.data_dir / "server.log", "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tidings", "serve", "--port", str(self.port)],
+            cwd=self.data_dir,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"server did not come up:\n{self.log_tail()}")
+        self.bootstrap = json.loads((self.data_dir / "bootstrap.json").read_text())
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: the crash the delivery guarantee is tested against."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def log_tail(self, n: int = 60) -> str:
+        try:
+            return "\n".join((self.data_dir / "server.log").read_text(errors="replace").splitlines()[-n:])
+        except FileNotFoundError:
+            return ""
+
+    # --- clients -----------------------------------------------------------------
+    @property
+    def operator(self) -> TenantCreds:
+        op = self.bootstrap["operator"]
+        return TenantCreds(op["tenant_id"], op["tenant_name"], op["project_id"], op["user_name"], op["access_key"], op["secret_key"], op.get("password"))
+
+    @property
+    def demo(self) -> TenantCreds:
+        d = self.bootstrap["demo"]
+        return TenantCreds(d["tenant_id"], d["tenant_name"], d["project_id"], d["user_name"], d["access_key"], d["secret_key"], d.get("password"))
+
+    def http(self, creds: TenantCreds | None = None, **kw) -> httpx.Client:
+        """An httpx client signed like the SDK (unsigned when creds is None)."""
+        auth = SdkSigned(creds.access_key, creds.secret_key) if creds else None
+        return httpx.Client(base_url=self.url, auth=auth, timeout=30, **kw)
+
+    def admin(self) -> httpx.Client:
+        return self.http(self.operator)
+
+    def create_tenant(self, *, settings: dict | None = None, password: str | None = None) -> TenantCreds:
+        name = "t-" + uuid.uuid4().hex[:12]
+        body = {"name": name, "settings": settings or {}}
+        if password:
+            body["password"] = password
+        with self.admin() as c:
+            r = c.post("/admin/v1/tenants", json=body)
+        assert r.status_code == 200, r.text
+        d = r.json()
+        return TenantCreds(d["tenant_id"], d["tenant_name"], d["project_id"], d["user_name"], d["access_key"], d["secret_key"], d.get("password"))
+
+    def sdk(self, creds: TenantCreds) -> KooMessageClient:
+        config = HttpConfig.get_default_config()
+        config.timeout = (5, 60)
+        return (
+            KooMessageClient.new_builder()
+            .with_credentials(BasicCredentials(creds.access_key, creds.secret_key))
+            .with_endpoints([self.url])
+            .with_http_config(config)
+            .build()
+        )
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run ``tidings ...`` against this server's database."""
+        proc = subprocess.run(
+            [sys.executable, "-m", "tidings", *args], cwd=self.data_dir, env=self.env(), capture_output=True, text=True, timeout=120
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(f"tidings {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def cli_json(self, *args: str):
+        return json.loads(self.cli(*args).stdout)

@@ -1,0 +1,181 @@
+"""Who is calling: AK/SK signature or IAM token → :class:`Principal`.
+
+Every KooMessage operation depends on :func:`tenant_principal`; the admin API
+on :func:`operator_principal`.  Key lookups are cached for a few seconds so the
+hot send path does not pay a database round trip per request; a revocation
+therefore takes effect within ``KEY_CACHE_SECONDS`` on every process.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from fastapi import Depends, Request
+
+from tidings.api.errors import KooError
+from tidings.api import signing
+from tidings.context import AppContext
+from tidings.ratelimit import retry_after_header
+from tidings.store import tenants as store
+from tidings.store.models.core import ROLE_OPERATOR, ROLE_TENANT_ADMIN
+
+KEY_CACHE_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    tenant_id: str
+    tenant_name: str
+    project_id: str
+    user_id: str
+    user_name: str
+    roles: tuple[str, ...]
+    settings: dict
+    access_key: str | None
+
+    @property
+    def actor(self) -> str:
+        return f"{self.tenant_name}/{self.user_name}"
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+
+def ctx_of(request: Request) -> AppContext:
+    return request.app.state.ctx
+
+
+def _unauthorized(msg: str) -> KooError:
+    return KooError("APIGW.0301", f"Incorrect IAM authentication information: {msg}", status=401)
+
+
+class _GrantCache:
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[float, store.KeyGrant | None]] = {}
+
+    def get(self, key: str) -> tuple[bool, store.KeyGrant | None]:
+        hit = self._items.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return False, None
+        return True, hit[1]
+
+    def put(self, key: str, grant: store.KeyGrant | None) -> None:
+        if len(self._items) > 10_000:
+            self._items.clear()
+        self._items[key] = (time.monotonic() + KEY_CACHE_SECONDS, grant)
+
+    def forget(self, key: str) -> None:
+        self._items.pop(key, None)
+
+
+def grant_cache(ctx: AppContext) -> _GrantCache:
+    cache = ctx.extras.get("grant_cache")
+    if cache is None:
+        cache = ctx.extras["grant_cache"] = _GrantCache()
+    return cache
+
+
+async def _grant_for_key(ctx: AppContext, ak: str) -> store.KeyGrant | None:
+    cache = grant_cache(ctx)
+    found, grant = cache.get("ak:" + ak)
+    if not found:
+        async with ctx.db.read() as session:
+            grant = await store.grant_for_key(session, ctx.box, ak)
+        cache.put("ak:" + ak, grant)
+    return grant
+
+
+async def _grant_for_token(ctx: AppContext, token: str) -> store.KeyGrant | None:
+    cache = grant_cache(ctx)
+    found, grant = cache.get("tok:" + token)
+    if not found:
+        async with ctx.db.read() as session:
+            grant = await store.grant_for_token(session, token)
+        cache.put("tok:" + token, grant)
+    return grant
+
+
+async def authenticate(request: Request) -> store.KeyGrant:
+    ctx = ctx_of(request)
+    token = request.headers.get("x-auth-token")
+    if token:
+        grant = await _grant_for_token(ctx, token)
+        if grant is None:
+            raise _unauthorized("the token is invalid or expired")
+        return grant
+
+    auth = request.headers.get("authorization")
+    if not auth:
+        raise _unauthorized("missing Authorization or X-Auth-Token")
+    try:
+        parsed = signing.parse_authorization(auth)
+        sdk_date = request.headers.get("x-sdk-date")
+        if not sdk_date:
+            raise signing.SignatureError("X-Sdk-Date is missing")
+        when = signing.parse_sdk_date(sdk_date)
+        skew = abs((datetime.now(timezone.utc) - when).total_seconds())
+        if skew > ctx.settings.sdk_date_skew_seconds:
+            raise signing.SignatureError("X-Sdk-Date is more than 15 minutes off the server clock")
+        grant = await _grant_for_key(ctx, parsed.access_key)
+        if grant is None or grant.secret is None:
+            raise signing.SignatureError("unknown or revoked access key")
+        headers = {k.decode("latin-1").lower(): v.decode("utf-8", "replace") for k, v in request.scope["headers"]}
+        body = await request.body()
+        query = [(k, v) for k, v in request.query_params.multi_items()]
+        canonical = signing.canonical_request(request.method, request.url.path, query, headers, parsed.signed_headers, body)
+        if not signing.verify(parsed.signature, grant.secret, canonical, sdk_date):
+            raise signing.SignatureError("signature mismatch")
+    except signing.SignatureError as exc:
+        raise _unauthorized(str(exc)) from None
+    return grant
+
+
+def _principal(grant: store.KeyGrant) -> Principal:
+    return Principal(
+        tenant_id=grant.tenant_id,
+        tenant_name=grant.tenant_name,
+        project_id=grant.project_id,
+        user_id=grant.user_id,
+        user_name=grant.user_name,
+        roles=grant.roles,
+        settings=grant.tenant_settings,
+        access_key=grant.access_key,
+    )
+
+
+async def tenant_principal(request: Request) -> Principal:
+    grant = await authenticate(request)
+    if grant.is_platform:
+        raise KooError("APIGW.0302", "The IAM user is not authorized to access the API: operator accounts own no messaging objects", 403)
+    if grant.tenant_status != "active":
+        raise KooError("APIGW.0302", "The IAM user is not authorized to access the API: the account is suspended", 403)
+    ctx = ctx_of(request)
+    wait = ctx.limiter.take_request(grant.tenant_id, grant.tenant_settings)
+    if wait:
+        raise KooError("APIGW.0308", "The throttling threshold has been reached", 429, retry_after_header(wait))
+    principal = _principal(grant)
+    request.state.principal = principal
+    return principal
+
+
+async def operator_principal(request: Request) -> Principal:
+    grant = await authenticate(request)
+    if ROLE_OPERATOR not in grant.roles:
+        raise KooError("APIGW.0302", "The IAM user is not authorized to access the API: operator role required", 403)
+    principal = _principal(grant)
+    request.state.principal = principal
+    return principal
+
+
+def require_role(role: str):
+    async def _dep(principal: Principal = Depends(tenant_principal)) -> Principal:
+        if role not in principal.roles:
+            raise KooError("APIGW.0302", f"The IAM user is not authorized to access the API: role {role} required", 403)
+        return principal
+
+    return _dep
+
+
+require_tenant_admin = require_role(ROLE_TENANT_ADMIN)

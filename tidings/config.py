@@ -1,0 +1,91 @@
+"""Settings from the environment (``TIDINGS_*``) and an optional TOML file.
+
+The TOML file is ``$TIDINGS_CONFIG`` or ``./tidings.toml`` when present; the
+environment wins over the file.  Everything has a default that runs the whole
+platform embedded: SQLite under ``./var``, in-process workers, the sandbox carrier.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+
+def _toml_path() -> Path | None:
+    explicit = os.environ.get("TIDINGS_CONFIG")
+    if explicit:
+        return Path(explicit)
+    local = Path("tidings.toml")
+    return local if local.exists() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIDINGS_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    # Empty means sqlite+aiosqlite under data_dir.
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # What the outside world calls us; printed in the banner and used for links.
+    public_url: str = ""
+
+    # Run dispatch/callback workers inside the API process (`tidings serve`).
+    run_workers: bool = True
+    # Seed an operator and a demo tenant on first start.
+    bootstrap_demo: bool = True
+
+    # Authentication
+    sdk_date_skew_seconds: int = 15 * 60
+    token_ttl_seconds: int = 24 * 3600
+
+    # Default per-tenant limits; a tenant's own settings override them.  They are
+    # high on purpose: the anchors cap messages at 1,000/s, we let the operator choose.
+    rate_requests_per_second: float = 2000.0
+    rate_messages_per_second: float = 100_000.0
+
+    # Callback URLs on private/loopback/link-local addresses are refused unless allowed.
+    allow_private_callbacks: bool = False
+
+    # Upload limit per file (the gateway's own request limit is 12 MB).
+    max_upload_bytes: int = 5 * 1024 * 1024
+
+    log_level: str = "info"
+
+    extra: dict = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _toml_path()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @cached_property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'tidings.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,64 @@
+"""Long-running background services: dispatch workers, callback delivery,
+channels.  ``tidings serve`` runs them inside the API process; ``tidings
+worker`` runs them alone (scale-out on PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Protocol
+
+from tidings.context import AppContext
+
+log = logging.getLogger("tidings.runtime")
+
+
+class Service(Protocol):
+    name: str
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set; return promptly after it is."""
+
+
+def build_services(ctx: AppContext) -> list[Service]:
+    """Every product that has background work adds its services here, in the
+    order they should start (channels before the dispatcher that feeds them)."""
+    services: list[Service] = []
+    return services
+
+
+class ServiceRunner:
+    def __init__(self, ctx: AppContext, services: list[Service]):
+        self.ctx = ctx
+        self.services = services
+        self.stop = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        for svc in self.services:
+            self._tasks.append(asyncio.create_task(self._guard(svc), name=f"service:{svc.name}"))
+
+    async def _guard(self, svc: Service) -> None:
+        # A crashed service restarts after a pause instead of silently stopping
+        # the pipeline; the error is logged each time.
+        while not self.stop.is_set():
+            try:
+                await svc.run(self.stop)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("service %s crashed; restarting in 1s", svc.name)
+                try:
+                    await asyncio.wait_for(self.stop.wait(), 1.0)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def shutdown(self, timeout: float = 10.0) -> None:
+        self.stop.set()
+        if not self._tasks:
+            return
+        done, pending = await asyncio.wait(self._tasks, timeout=timeout)
+        for t in pending:
+            t.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
