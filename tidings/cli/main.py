@@ -22,6 +22,19 @@ app.add_typer(user_app, name="user")
 app.add_typer(key_app, name="key")
 
 
+def _product_groups() -> None:
+    from tidings.cli import channels, filing, messages, review, sandbox
+
+    app.add_typer(review.app, name="review", help="Review queue: signatures, templates, filings (operators).")
+    app.add_typer(filing.app, name="filing", help="Enterprise filing per product area.")
+    app.add_typer(messages.app, name="messages", help="The message log: find messages, parts, reports, callbacks.")
+    app.add_typer(sandbox.app, name="sandbox", help="The sandbox carrier: virtual handsets, uplink replies.")
+    app.add_typer(channels.app, name="channels", help="Channels and routes (SMPP carriers).")
+
+
+_product_groups()
+
+
 def _logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

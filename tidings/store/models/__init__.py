@@ -1,8 +1,7 @@
 """All tables, imported here so Alembic and the tests see one metadata.
-
-Each product adds its module to this list."""
+Each product keeps its tables in its own module."""
 
 from .base import Base
-from . import core  # noqa: F401
+from . import core, pipeline, review, sms, smpp  # noqa: F401
 
 __all__ = ["Base"]

@@ -1,0 +1,5 @@
+"""review tables."""
+
+from __future__ import annotations
+
+from .base import Base  # noqa: F401

@@ -1,0 +1,5 @@
+"""sms tables."""
+
+from __future__ import annotations
+
+from .base import Base  # noqa: F401
