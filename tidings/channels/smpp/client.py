@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Literal
 
-from .pdu import INTERFACE_VERSION, CommandId, CommandStatus, FramingError, Pdu, encode, status_name
+from .pdu import INTERFACE_VERSION, CommandId, CommandStatus, FramingError, Pdu, status_name
 from .session import Request, Response, Session, SessionError, Unbound
 
 log = logging.getLogger("tidings.smpp")
@@ -280,6 +280,14 @@ class SmppClient:
                 fut.set_result(lost)
 
     async def _read_loop(self, reader: asyncio.StreamReader, session: Session) -> None:
+        try:
+            await self._read(reader, session)
+        finally:
+            # Whatever waits on this connection learns now, not at its timeout.
+            if self._session is session:
+                self._fail_pending("connection lost")
+
+    async def _read(self, reader: asyncio.StreamReader, session: Session) -> None:
         pending = self._pending
         while True:
             data = await reader.read(262144)
@@ -416,6 +424,3 @@ class SmppClient:
         outcome = Outcome.TRANSIENT if status in TRANSIENT_STATUSES else Outcome.REFUSED
         return SubmitOutcome(outcome, None, status, status_name(status))
 
-
-def encode_for_test(pdu: Pdu) -> bytes:  # pragma: no cover - tiny helper for benches
-    return encode(pdu)
