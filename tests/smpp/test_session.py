@@ -12,8 +12,8 @@ def pdus(data: bytes) -> list[P.Pdu]:
     return P.PduReader().feed(data)
 
 
-def bound_pair(bind=C.BIND_TRANSCEIVER):
-    esme, smsc = Session("esme"), Session("smsc")
+def bound_pair(bind=C.BIND_TRANSCEIVER, strict=False):
+    esme, smsc = Session("esme", strict=strict), Session("smsc")
     esme.send(P.Pdu(bind, params={"system_id": "a", "password": "b"}))
     assert esme.state == State.BINDING
     (ev,) = smsc.receive(esme.data_to_send())
@@ -76,7 +76,7 @@ def test_deliver_sm_is_a_request_only_when_bound_for_receiving():
     trx, _ = bound_pair()
     (ev,) = trx.receive(P.encode(P.Pdu(C.DELIVER_SM, 5, 0, {"short_message": b"hi"})))
     assert isinstance(ev, Request)
-    tx, _ = bound_pair(C.BIND_TRANSMITTER)
+    tx, _ = bound_pair(C.BIND_TRANSMITTER, strict=True)
     (ev,) = tx.receive(P.encode(P.Pdu(C.DELIVER_SM, 5, 0, {"short_message": b"hi"})))
     assert isinstance(ev, ProtocolError)
     (resp,) = pdus(tx.data_to_send())
@@ -132,3 +132,9 @@ def test_fail_outstanding_hands_back_in_flight():
     b = esme.send(P.Pdu(C.SUBMIT_SM))
     assert esme.fail_outstanding() == {a: C.SUBMIT_SM, b: C.SUBMIT_SM}
     assert esme.outstanding == {} and esme.state == State.CLOSED
+
+
+def test_lenient_transmitter_accepts_receipts():
+    tx, _ = bound_pair(C.BIND_TRANSMITTER)
+    (ev,) = tx.receive(P.encode(P.Pdu(C.DELIVER_SM, 5, 0, {"esm_class": 4})))
+    assert isinstance(ev, Request)

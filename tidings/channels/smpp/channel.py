@@ -170,7 +170,7 @@ class SmppChannel:
                 self._senders.append(client)
                 self._clients.append(client)
             else:
-                tx = SmppClient(c.client_config("tx"), None, name=f"{self.name}#{i}tx")
+                tx = SmppClient(c.client_config("tx"), self._on_deliver, name=f"{self.name}#{i}tx")
                 rx = SmppClient(c.client_config("rx"), self._on_deliver, name=f"{self.name}#{i}rx")
                 self._senders.append(tx)
                 self._clients += [tx, rx]

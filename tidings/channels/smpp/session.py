@@ -125,7 +125,7 @@ Event = Response | Request | Unbound | ProtocolError
 class Session:
     __slots__ = ("role", "state", "_seq", "outstanding", "_out", "_reader", "_sends", "_receives", "bound_state_after_bind")
 
-    def __init__(self, role: Role = "esme") -> None:
+    def __init__(self, role: Role = "esme", strict: bool = False) -> None:
         self.role = role
         self.state = State.OPEN
         self._seq = 0
@@ -134,6 +134,10 @@ class Session:
         self._reader = PduReader()
         self._sends = ESME_SENDS if role == "esme" else SMSC_SENDS
         self._receives = SMSC_SENDS if role == "esme" else ESME_SENDS
+        if role == "esme" and not strict:
+            # Some SMSCs (node-smpp among them) send receipts on the transmitter
+            # session that submitted.  Refusing them loses the receipt, so accept.
+            self._receives = {**SMSC_SENDS, State.BOUND_TX: SMSC_SENDS[State.BOUND_TRX]}
         self.bound_state_after_bind: State | None = None
 
     # ---- outgoing ----------------------------------------------------------
