@@ -154,3 +154,20 @@ def test_status_names_and_repr_hides_password():
     assert P.status_name(0x400) == "0x00000400"
     assert "secret" not in repr(EXAMPLES[0])
     assert P.Pdu(C.SUBMIT_SM, 4).response(S.ESME_RTHROTTLED).command_id == C.SUBMIT_SM_RESP
+
+
+@pytest.mark.parametrize("cut", range(0, 43, 3))  # the whole body is 43 octets
+def test_truncated_or_unterminated_sm_bodies_are_rejected(cut):
+    good = P.encode(P.Pdu(C.DELIVER_SM, 1, 0, {"source_addr": "8613800138000", "destination_addr": "10690000",
+                                               "short_message": b"hello"}))
+    body = good[16 : 16 + cut]
+    raw = (16 + len(body)).to_bytes(4, "big") + good[4:16] + body
+    (item,) = P.PduReader().feed(raw)
+    assert isinstance(item, P.UndecodablePdu)
+
+
+def test_missing_nul_in_source_addr_is_rejected():
+    body = b"\0" + b"\x01\x01" + b"1" * 30 + b"\0" * 40
+    raw = (16 + len(body)).to_bytes(4, "big") + bytes.fromhex("00000005 00000000 00000001") + body
+    (item,) = P.PduReader().feed(raw)
+    assert isinstance(item, P.UndecodablePdu) and item.status == S.ESME_RINVPARLEN

@@ -368,7 +368,7 @@ class SmppClient:
             status = fut.result() or 0
         if session is not self._session or session.state.value == "closed":
             return  # connection gone: the SMSC will deliver it again
-        session.send(pdu.response(status, message_id=""))
+        session.respond_message_id(pdu, status)
         self._schedule_flush()
 
     # ---- submitting --------------------------------------------------------
@@ -379,6 +379,8 @@ class SmppClient:
         if self._pause_until > now:
             await asyncio.sleep(self._pause_until - now)
             now = time.monotonic()
+        if self._pause_until <= now:
+            self._pause_until = 0.0  # lets submit() skip this coroutine while nothing limits
         if mps <= 0:
             return
         interval = 1.0 / mps
@@ -396,7 +398,8 @@ class SmppClient:
             if not await self.wait_bound(self.config.not_bound_wait):
                 return SubmitOutcome(Outcome.TRANSIENT, reason="not bound")
         async with self._window:
-            await self._take_token()
+            if self.config.mps > 0 or self._pause_until:
+                await self._take_token()
             session = self._session
             if session is None or not self._bound.is_set() or not session.can_send(command_id):
                 return SubmitOutcome(Outcome.TRANSIENT, reason="not bound")

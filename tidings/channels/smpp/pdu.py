@@ -399,9 +399,36 @@ def encode_body(command_id: int, params: dict[str, Any]) -> bytes:
     return b"".join(out)
 
 
+def _encode_sm_body(p: dict[str, Any]) -> bytes:
+    """submit_sm / deliver_sm body, unrolled: this is the hot path."""
+    g = p.get
+    sm = g("short_message", b"")
+    if len(sm) > 254:
+        raise PduError("short_message longer than 254 octets (use message_payload)", CommandStatus.ESME_RINVMSGLEN)
+    return b"".join((
+        _cstr(g("service_type", ""), 6, "service_type"),
+        bytes((g("source_addr_ton", 0), g("source_addr_npi", 0))),
+        _cstr(g("source_addr", ""), 21, "source_addr"),
+        bytes((g("dest_addr_ton", 0), g("dest_addr_npi", 0))),
+        _cstr(g("destination_addr", ""), 21, "destination_addr"),
+        bytes((g("esm_class", 0), g("protocol_id", 0), g("priority_flag", 0))),
+        _cstr(g("schedule_delivery_time", ""), 17, "schedule_delivery_time"),
+        _cstr(g("validity_period", ""), 17, "validity_period"),
+        bytes((g("registered_delivery", 0), g("replace_if_present_flag", 0), g("data_coding", 0),
+               g("sm_default_msg_id", 0), len(sm))),
+        sm,
+    ))
+
+
+_SM_COMMANDS = frozenset({CommandId.SUBMIT_SM, CommandId.DELIVER_SM})
+
+
 def encode(pdu: Pdu) -> bytes:
-    # A response with an error status carries no body (SMPP 3.4 §4.1.x).
-    if pdu.command_status and is_response(pdu.command_id) and not pdu.params:
+    cid = pdu.command_id
+    if cid in _SM_COMMANDS:
+        body = _encode_sm_body(pdu.params)
+    elif pdu.command_status and cid & RESPONSE_BIT and not pdu.params:
+        # A response with an error status carries no body (SMPP 3.4 §4.1.x).
         body = b""
     else:
         body = encode_body(pdu.command_id, pdu.params)
@@ -422,7 +449,59 @@ def _read_cstr(body: bytes, pos: int, maxlen: int, name: str) -> tuple[str, int]
     return body[pos:end].decode("latin-1"), end + 1
 
 
+def _decode_sm_body(body: bytes) -> tuple[dict[str, Any], int]:
+    """submit_sm / deliver_sm body, unrolled (hot path)."""
+    find = body.find
+    ends = []
+    try:
+        e = find(b"\0", 0, 6)
+        ends.append(e)
+        service_type = body[:e].decode("latin-1")
+        src_ton, src_npi = body[e + 1], body[e + 2]
+        p = e + 3
+        e = find(b"\0", p, p + 21)
+        ends.append(e)
+        source_addr = body[p:e].decode("latin-1")
+        dst_ton, dst_npi = body[e + 1], body[e + 2]
+        p = e + 3
+        e = find(b"\0", p, p + 21)
+        ends.append(e)
+        destination_addr = body[p:e].decode("latin-1")
+        esm_class, protocol_id, priority_flag = body[e + 1], body[e + 2], body[e + 3]
+        p = e + 4
+        e = find(b"\0", p, p + 17)
+        ends.append(e)
+        schedule = body[p:e].decode("latin-1")
+        p = e + 1
+        e = find(b"\0", p, p + 17)
+        ends.append(e)
+        validity = body[p:e].decode("latin-1")
+        p = e + 1
+        rd, rip, dc, dflt, length = body[p], body[p + 1], body[p + 2], body[p + 3], body[p + 4]
+    except IndexError:
+        raise PduError("PDU body too short", CommandStatus.ESME_RINVCMDLEN) from None
+    if min(ends) < 0:
+        raise PduError("c-octet string without NUL or too long", CommandStatus.ESME_RINVPARLEN)
+    p += 5
+    if p + length > len(body):
+        raise PduError("sm_length beyond the PDU", CommandStatus.ESME_RINVMSGLEN)
+    return {
+        "service_type": service_type, "source_addr_ton": src_ton, "source_addr_npi": src_npi,
+        "source_addr": source_addr, "dest_addr_ton": dst_ton, "dest_addr_npi": dst_npi,
+        "destination_addr": destination_addr, "esm_class": esm_class, "protocol_id": protocol_id,
+        "priority_flag": priority_flag, "schedule_delivery_time": schedule, "validity_period": validity,
+        "registered_delivery": rd, "replace_if_present_flag": rip, "data_coding": dc,
+        "sm_default_msg_id": dflt, "short_message": body[p : p + length],
+    }, p + length
+
+
 def decode_body(command_id: int, status: int, body: bytes) -> tuple[dict[str, Any], int]:
+    if command_id in _SM_COMMANDS:
+        return _decode_sm_body(body)
+    if command_id == CommandId.SUBMIT_SM_RESP and body[-1:] == b"\0":
+        end = body.index(b"\0")
+        if end < 65:
+            return {"message_id": body[:end].decode("latin-1")}, end + 1
     layout = BODIES.get(command_id)
     if layout is None:
         raise PduError(f"unknown command_id 0x{command_id:08X}", CommandStatus.ESME_RINVCMDID)

@@ -101,8 +101,19 @@ def transform_id(raw: str, how: IdTransform) -> str:
     return s
 
 
+# The layout nearly every SMSC sends, matched in one go (the general parser is 10x slower).
+_STANDARD = re.compile(
+    r"id:(\S+) sub:(\S*) dlvrd:(\S*) submit date:(\d*) done date:(\d*) stat:(\S*) err:(\S*)(?: text:(.*))?\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+_STANDARD_KEYS = ("id", "sub", "dlvrd", "submit date", "done date", "stat", "err", "text")
+
+
 def parse_fields(text: str) -> dict[str, str]:
     """Split receipt text into lowercase keys (``submit date``, ``done date``...)."""
+    m = _STANDARD.match(text)
+    if m is not None:
+        return {k: v for k, v in zip(_STANDARD_KEYS, m.groups()) if v is not None}
     fields: dict[str, str] = {}
     matches = list(_KEY.finditer(text))
     for i, m in enumerate(matches):
@@ -121,19 +132,18 @@ def parse_date(value: str | None, tz: timezone = timezone.utc) -> datetime | Non
     """YYMMDDhhmm (10), YYMMDDhhmmss (12) or YYYYMMDDhhmmss (14) digits."""
     if not value:
         return None
-    digits = value.strip()
-    if not digits.isdigit():
+    d = value.strip()
+    if not d.isdigit() or len(d) not in (10, 12, 14):
         return None
+    if len(d) == 14:  # YYYYMMDDhhmmss: drop the century so one slicing below fits all
+        century, d = int(d[:2]) * 100, d[2:]
+    else:
+        century = 2000
     try:
-        if len(digits) == 10:
-            return datetime.strptime(digits, "%y%m%d%H%M").replace(tzinfo=tz)
-        if len(digits) == 12:
-            return datetime.strptime(digits, "%y%m%d%H%M%S").replace(tzinfo=tz)
-        if len(digits) == 14:
-            return datetime.strptime(digits, "%Y%m%d%H%M%S").replace(tzinfo=tz)
+        return datetime(century + int(d[0:2]), int(d[2:4]), int(d[4:6]), int(d[6:8]), int(d[8:10]),
+                        int(d[10:12]) if len(d) == 12 else 0, tzinfo=tz)
     except ValueError:
         return None
-    return None
 
 
 def parse_err(value: str | None) -> int | None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 from .pdu import (
+    HEADER,
     NO_RESPONSE,
     RESPONSE_BIT,
     CommandId,
@@ -172,6 +173,11 @@ class Session:
         elif cid == CommandId.UNBIND:
             self.state = State.UNBINDING
         return pdu.sequence_number
+
+    def respond_message_id(self, request: Pdu, status: int = 0, message_id: str = "") -> None:
+        """Answer a deliver_sm/data_sm/submit_sm; hot path, no Pdu object built."""
+        body = message_id.encode("latin-1") + b"\0"
+        self._out += HEADER.pack(16 + len(body), request.command_id | RESPONSE_BIT, status, request.sequence_number) + body
 
     def send_raw_request(self, command_id: int, build: Callable[[int], bytes]) -> int:
         """Hot path: ``build(seq)`` returns the encoded PDU (e.g. a precomputed
