@@ -10,7 +10,9 @@ carries only the indexes that earn their keep:
   claim (queued and due), the expiry sweep (submitted and past validity, since
   a submitted message's ``next_attempt_at`` is its expiry time) and the
   recovery of ``submitting`` leases.  It doubles as the status index of the log.
-* tenant+created, tenant+number+created and task: the message log's filters.
+* tenant+created, number+created and task: the message log's filters (a
+  number's messages are few, so the tenant is filtered after the number) and
+  the virtual phone's inbox, which is per number across tenants.
 
 Statuses: ``queued`` → ``submitting`` (remote channels only, under a lease) →
 ``submitted`` → ``delivered`` | ``failed`` | ``expired``; ``unknown`` for a
@@ -67,7 +69,7 @@ class Message(Base):
     __table_args__ = (
         Index("ix_messages_queue", "status", "channel", "next_attempt_at"),
         Index("ix_messages_tenant_created", "tenant_id", "created_at"),
-        Index("ix_messages_tenant_number", "tenant_id", "number", "created_at"),
+        Index("ix_messages_number", "number", "created_at"),
         Index("ix_messages_task", "task_id"),
     )
 

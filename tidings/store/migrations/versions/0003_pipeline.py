@@ -90,7 +90,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_messages_queue', ['status', 'channel', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_messages_task', ['task_id'], unique=False)
         batch_op.create_index('ix_messages_tenant_created', ['tenant_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_messages_tenant_number', ['tenant_id', 'number', 'created_at'], unique=False)
+        batch_op.create_index('ix_messages_number', ['number', 'created_at'], unique=False)
 
     op.create_table('meter_events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -156,7 +156,7 @@ def downgrade() -> None:
 
     op.drop_table('meter_events')
     with op.batch_alter_table('messages', schema=None) as batch_op:
-        batch_op.drop_index('ix_messages_tenant_number')
+        batch_op.drop_index('ix_messages_number')
         batch_op.drop_index('ix_messages_tenant_created')
         batch_op.drop_index('ix_messages_task')
         batch_op.drop_index('ix_messages_queue')
