@@ -127,7 +127,7 @@ async def test_channel_reports_unknown_never_retries_it():
         (result,) = await ch.submit([msg(1, text)])
         await ch.stop()
     assert not result.ok and not result.transient
-    assert result.error_code == UNKNOWN_OUTCOME
+    assert result.error_code == UNKNOWN_OUTCOME and result.outcome_unknown
     assert len(result.carrier_message_ids) == 1
     assert smsc.submit_count == 2  # part 3 not sent, part 2 not resent
 

@@ -38,6 +38,10 @@ class SubmitResult:
     error_desc: str | None = None
     # True when a retry may succeed (throttled, peer down); False for a final refusal.
     transient: bool = False
+    # The carrier may or may not have taken it (the connection dropped with the
+    # submit in flight).  Neither a failure nor a success: the pipeline marks the
+    # message `unknown` and resolves it by the channel's delivery setting.
+    outcome_unknown: bool = False
 
 
 @dataclass(slots=True)

@@ -265,7 +265,8 @@ class SmppChannel:
             return SubmitResult(msg.message_id, True, carrier_ids)
         if failure.outcome is Outcome.UNKNOWN:
             return SubmitResult(msg.message_id, False, carrier_ids, UNKNOWN_OUTCOME,
-                                f"part {len(carrier_ids) + 1}/{len(parts)}: outcome unknown ({failure.reason})")
+                                f"part {len(carrier_ids) + 1}/{len(parts)}: outcome unknown ({failure.reason})",
+                                outcome_unknown=True)
         code = failure.status_name or ("NOT_BOUND" if failure.reason == "not bound" else "SUBMIT_FAILED")
         return SubmitResult(msg.message_id, False, carrier_ids, code,
                             f"part {len(carrier_ids) + 1}/{len(parts)}: {failure.reason}",
