@@ -1,0 +1,296 @@
+"""The one review mechanism every product reuses.
+
+A product submits an object for review (``submit``) inside its own write
+transaction; operators decide per party (``decide``); a tenant may expedite a
+pending item (``expedite``, 催审), which raises its priority in the queue.
+When a decision lands, the hooks the owning product registered with
+:func:`on_decision` run **in the same transaction**, so the product's object
+status and its status callbacks commit together with the decision or not at all.
+
+Hooks are registered at import time by the product modules listed in
+``HOOK_MODULES``; :func:`decide` imports them first, so a decision taken from
+the CLI (a process that never imported the API) still reaches the product.
+
+Auto-approve: a tenant whose ``settings["auto_approve"]`` is true gets every
+party's approval at submit time, by actor ``auto`` (audited like any decision).
+Every submission, decision and expedite lands in the audit trail.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tidings.api.errors import KooError
+from tidings.review.rules import (
+    ANY,
+    APPROVED,
+    CARRIERS,
+    EACH,
+    MAKERS,
+    OPERATOR,
+    PENDING,
+    REJECTED,
+    SINGLE,
+    check_parties,
+    outcome,
+)
+from tidings.store.models.core import Tenant
+from tidings.store.models.review import ReviewDecision, ReviewItem
+from tidings.store.tenants import audit
+from tidings.timeutil import utcnow
+
+__all__ = [
+    "ANY", "APPROVED", "CARRIERS", "EACH", "MAKERS", "OPERATOR", "PENDING", "REJECTED", "SINGLE",
+    "Decision", "ReviewError", "on_decision", "submit", "decide", "expedite", "withdraw", "item_for", "get_item", "queue",
+]
+
+# Modules that register decision hooks when imported.  A product that owns a
+# reviewable object adds its module here.
+HOOK_MODULES: list[str] = ["tidings.store.sms", "tidings.filing"]
+
+AUTO_ACTOR = "auto"
+URGED = "URGED"
+URGE_PRIORITY = 10
+
+# Review errors answer in KooMessage's format wherever they surface.
+NOT_FOUND = "KM.00001160"
+NOT_PENDING = "KM.00001161"
+ALREADY_DECIDED = "KM.00001162"
+UNKNOWN_PARTY = "KM.00001163"
+ALREADY_URGED = "KM.00001164"
+
+
+class ReviewError(KooError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What a hook is told: one party's decision and the outcome after it."""
+
+    item: ReviewItem
+    party: str
+    decision: str  # approved | rejected
+    actor: str
+    reason: str
+    previous_state: str  # overall state before this decision
+    state: str  # overall state after it
+
+    @property
+    def changed(self) -> bool:
+        return self.previous_state != self.state
+
+
+DecisionHook = Callable[[AsyncSession, Decision], Awaitable[None]]
+_HOOKS: dict[str, list[DecisionHook]] = {}
+_loaded = False
+
+
+def on_decision(object_type: str, hook: DecisionHook) -> DecisionHook:
+    """Register ``hook`` for decisions on ``object_type`` (idempotent)."""
+    hooks = _HOOKS.setdefault(object_type, [])
+    if hook not in hooks:
+        hooks.append(hook)
+    return hook
+
+
+def _load_hooks() -> None:
+    global _loaded
+    if not _loaded:
+        for name in HOOK_MODULES:
+            importlib.import_module(name)
+        _loaded = True
+
+
+async def item_for(session: AsyncSession, object_type: str, object_id: str, tenant_id: str | None = None) -> ReviewItem | None:
+    stmt = select(ReviewItem).where(ReviewItem.object_type == object_type, ReviewItem.object_id == object_id)
+    if tenant_id is not None:
+        stmt = stmt.where(ReviewItem.tenant_id == tenant_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def _auto_approve(session: AsyncSession, tenant_id: str) -> bool:
+    settings = (await session.execute(select(Tenant.settings).where(Tenant.id == tenant_id))).scalar_one_or_none()
+    return bool((settings or {}).get("auto_approve"))
+
+
+async def submit(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    object_type: str,
+    object_id: str,
+    actor: str,
+    rule: str = SINGLE,
+    parties: list[str] | None = None,
+    title: str = "",
+    payload: dict | None = None,
+    auto_approve: bool | None = None,
+) -> ReviewItem:
+    """Put an object (back) in the queue: a new item, or a new round of the
+    existing one with every party pending again.  With auto-approve (the
+    tenant's setting unless given) every party approves at once."""
+    parties = list(parties or [OPERATOR])
+    check_parties(rule, parties)
+    item = await item_for(session, object_type, object_id)
+    now = utcnow()
+    if item is None:
+        item = ReviewItem(tenant_id=tenant_id, object_type=object_type, object_id=object_id, round=1)
+        session.add(item)
+    else:
+        item.round += 1
+    item.rule = rule
+    item.parties = parties
+    item.party_states = {p: PENDING for p in parties}
+    item.state = PENDING
+    item.title = title[:255]
+    item.payload = payload or {}
+    item.priority = 0
+    item.urge_status, item.urge_time, item.urge_desc = "NO", None, ""
+    item.submitted_at = now
+    item.decided_at = None
+    await session.flush()
+    session.add(ReviewDecision(item_id=item.id, round=item.round, party="*", decision="submitted", actor=actor, at=now))
+    await audit(session, actor=actor, action="review.submit", object_type=object_type, object_id=object_id, tenant_id=tenant_id,
+                detail={"round": item.round, "rule": rule, "parties": parties})
+    if auto_approve is None:
+        auto_approve = await _auto_approve(session, tenant_id)
+    if auto_approve:
+        for party in parties:
+            await decide(session, item, party=party, decision=APPROVED, actor=AUTO_ACTOR, reason="auto-approve setting")
+    return item
+
+
+async def decide(
+    session: AsyncSession, item: ReviewItem, *, party: str | None, decision: str, actor: str, reason: str = ""
+) -> Decision:
+    """Record one party's decision, derive the outcome, run the product's hooks."""
+    _load_hooks()
+    if decision not in (APPROVED, REJECTED):
+        raise ReviewError("KM.00000001", "Invalid parameter decision: must be approved or rejected")
+    if party is None:
+        if len(item.parties) != 1:
+            raise ReviewError(UNKNOWN_PARTY, f"this review has several parties ({', '.join(item.parties)}): name the party")
+        party = item.parties[0]
+    states = dict(item.party_states)
+    if party not in states:
+        raise ReviewError(UNKNOWN_PARTY, f"party {party!r} is not a reviewer of this item (parties: {', '.join(item.parties)})")
+    if states[party] != PENDING:
+        raise ReviewError(ALREADY_DECIDED, f"party {party} already decided ({states[party]}) in round {item.round}")
+    if decision == REJECTED and not reason.strip():
+        raise ReviewError("KM.90016414", "a rejection needs a reason (it is shown to the tenant as review_desc)")
+    now = utcnow()
+    previous = item.state
+    states[party] = decision
+    item.party_states = states  # reassign: JSON columns track assignment, not mutation
+    item.state = outcome(item.rule, states)
+    if item.state != PENDING:
+        item.decided_at = now
+    session.add(ReviewDecision(item_id=item.id, round=item.round, party=party, decision=decision, actor=actor, reason=reason, at=now))
+    await audit(session, actor=actor, action=f"review.{decision}", object_type=item.object_type, object_id=item.object_id,
+                tenant_id=item.tenant_id, reason=reason, detail={"party": party, "round": item.round, "state": item.state})
+    event = Decision(item=item, party=party, decision=decision, actor=actor, reason=reason, previous_state=previous, state=item.state)
+    for hook in _HOOKS.get(item.object_type, []):
+        await hook(session, event)
+    await session.flush()
+    return event
+
+
+async def expedite(session: AsyncSession, item: ReviewItem, *, actor: str, desc: str = "") -> ReviewItem:
+    """催审: raise a pending item's priority and record the urge fields (once per round)."""
+    if item.state != PENDING:
+        raise ReviewError(NOT_PENDING, f"the review is not pending (state {item.state}); only pending reviews can be expedited")
+    if item.urge_status == URGED:
+        raise ReviewError(ALREADY_URGED, f"the review was already expedited at {item.urge_time:%Y-%m-%dT%H:%M:%S}")
+    now = utcnow()
+    item.priority = max(item.priority, URGE_PRIORITY)
+    item.urge_status, item.urge_time, item.urge_desc = URGED, now, desc[:64]
+    session.add(ReviewDecision(item_id=item.id, round=item.round, party="*", decision="expedited", actor=actor, reason=desc, at=now))
+    await audit(session, actor=actor, action="review.expedite", object_type=item.object_type, object_id=item.object_id,
+                tenant_id=item.tenant_id, reason=desc)
+    await session.flush()
+    return item
+
+
+async def get_item(session: AsyncSession, review_id: str) -> ReviewItem:
+    item = await session.get(ReviewItem, review_id)
+    if item is None:
+        raise ReviewError(NOT_FOUND, f"review {review_id} does not exist")
+    return item
+
+
+async def withdraw(session: AsyncSession, object_type: str, object_id: str, actor: str) -> None:
+    """The object is gone: drop its item from the queue (the audit trail stays)."""
+    item = await item_for(session, object_type, object_id)
+    if item is not None:
+        await audit(session, actor=actor, action="review.withdraw", object_type=object_type, object_id=object_id, tenant_id=item.tenant_id)
+        await session.delete(item)
+
+
+async def queue(
+    session: AsyncSession,
+    *,
+    state: str | None = PENDING,
+    object_type: str | None = None,
+    tenant_id: str | None = None,
+    object_id: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[ReviewItem], int]:
+    """The operator's queue: most urgent first, then oldest first."""
+    stmt = select(ReviewItem)
+    if state:
+        stmt = stmt.where(ReviewItem.state == state)
+    if object_type:
+        stmt = stmt.where(ReviewItem.object_type == object_type)
+    if tenant_id:
+        stmt = stmt.where(ReviewItem.tenant_id == tenant_id)
+    if object_id:
+        stmt = stmt.where(ReviewItem.object_id == object_id)
+    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+    rows = (
+        await session.execute(stmt.order_by(ReviewItem.priority.desc(), ReviewItem.submitted_at, ReviewItem.id).offset(offset).limit(limit))
+    ).scalars().all()
+    return list(rows), total
+
+
+async def history(session: AsyncSession, item_id: str) -> list[ReviewDecision]:
+    return list(
+        (await session.execute(select(ReviewDecision).where(ReviewDecision.item_id == item_id).order_by(ReviewDecision.id))).scalars().all()
+    )
+
+
+def describe(item: ReviewItem, decisions: list[ReviewDecision] | None = None) -> dict:
+    """The operator's view of an item (admin API and CLI)."""
+    from tidings.timeutil import wire_z
+
+    out = {
+        "review_id": item.id,
+        "tenant_id": item.tenant_id,
+        "object_type": item.object_type,
+        "object_id": item.object_id,
+        "title": item.title,
+        "rule": item.rule,
+        "parties": list(item.parties),
+        "party_states": dict(item.party_states),
+        "state": item.state,
+        "round": item.round,
+        "priority": item.priority,
+        "urge_status": item.urge_status,
+        "urge_time": wire_z(item.urge_time) or None,
+        "urge_desc": item.urge_desc,
+        "submitted_at": wire_z(item.submitted_at),
+        "decided_at": wire_z(item.decided_at) or None,
+        "payload": item.payload,
+    }
+    if decisions is not None:
+        out["history"] = [
+            {"round": d.round, "party": d.party, "decision": d.decision, "actor": d.actor, "reason": d.reason, "at": wire_z(d.at)}
+            for d in decisions
+        ]
+    return out
