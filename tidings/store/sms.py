@@ -48,6 +48,7 @@ from tidings.timeutil import utcnow
 
 # --- error codes (docs/errors.md) ----------------------------------------------
 TEMPLATE_NOT_FOUND = "KM.00001080"  # upstream's "Template ID does not exist"
+SIGNATURE_EMPTY = "KM.00001075"  # upstream's "SMS signature is empty"
 SIGNATURE_NAME_LENGTH = "KM.00001076"  # upstream's signature length error
 APP_NOT_FOUND = "KM.00001101"
 APP_SUSPENDED_CODE = "KM.00001102"
@@ -169,6 +170,15 @@ async def template_variables(session: AsyncSession, template_id: str) -> list[Sm
             )
         ).scalars()
     )
+
+
+async def templates_with_variables(session: AsyncSession, template_ids: list[str]) -> set[str]:
+    if not template_ids:
+        return set()
+    rows = await session.execute(
+        select(SmsTemplateVariable.template_id).where(SmsTemplateVariable.template_id.in_(template_ids)).distinct()
+    )
+    return set(rows.scalars())
 
 
 async def replace_variables(session: AsyncSession, template_id: str, variables: list[tuple[int, str, str, int]]) -> None:
