@@ -189,6 +189,9 @@ class SmppChannel:
                 await self._worker
             except (asyncio.CancelledError, Exception):
                 pass
+        if self._remembered:  # ids of accepted parts not handed over yet: a persistent matcher must get them
+            remembered, self._remembered = self._remembered, []
+            await self.matcher.remember(remembered)
         self._clients, self._senders = [], []
 
     # ---- submitting --------------------------------------------------------
@@ -363,7 +366,11 @@ class SmppChannel:
         receipts, self._receipts = self._receipts, []
         uplinks, self._uplinks = self._uplinks, []
         if remembered:
-            await matcher.remember(remembered)
+            try:
+                await matcher.remember(remembered)
+            except BaseException:
+                self._remembered[:0] = remembered  # retried next turn (or by stop()), never dropped
+                raise
             parked = await matcher.parked([e[0] for e in remembered])
             if parked:
                 await self._report_parked(parked)
