@@ -8,6 +8,7 @@ import asyncio
 import logging
 from typing import Protocol
 
+from tidings.callbacks.delivery import CallbackDelivery
 from tidings.context import AppContext
 
 log = logging.getLogger("tidings.runtime")
@@ -24,6 +25,7 @@ def build_services(ctx: AppContext) -> list[Service]:
     """Every product that has background work adds its services here, in the
     order they should start (channels before the dispatcher that feeds them)."""
     services: list[Service] = []
+    services.append(CallbackDelivery(ctx))
     return services
 
 

@@ -1,0 +1,100 @@
+"""Which URLs Tidings will call back.
+
+Rules (callbacks.md §1, openapi ``callback_url``): ``http://`` or ``https://``,
+1-1000 characters, a host, no user-info (credentials in a URL end up in logs).
+The host must be a domain name or a public IP: private, loopback, link-local,
+shared (CGNAT), multicast and reserved addresses are refused unless the
+operator sets ``allow_private_callbacks`` — otherwise a tenant could make the
+server probe the operator's internal network (SSRF).
+
+A name is resolved and **every** address it resolves to is checked: a name
+with one public and one private address is refused, since the client may pick
+either.  The same check runs again when a connection is opened for delivery
+(:mod:`tidings.callbacks.transport`), so a name that later re-resolves to a
+private address (DNS rebinding) is not called either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from typing import Awaitable, Callable
+from urllib.parse import urlsplit
+
+MAX_LENGTH = 1000
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+class CallbackUrlError(ValueError):
+    """The URL cannot be used; the message says why (it goes to the caller)."""
+
+
+def check_syntax(url: str, *, max_length: int = MAX_LENGTH) -> tuple[str, int]:
+    """Return (host, port) of a syntactically acceptable URL or raise."""
+    if not url:
+        raise CallbackUrlError("must not be empty")
+    if len(url) > max_length:
+        raise CallbackUrlError(f"must be at most {max_length} characters")
+    if any(c.isspace() for c in url):
+        raise CallbackUrlError("must not contain spaces")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise CallbackUrlError(f"is not a valid URL ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise CallbackUrlError("must start with http:// or https://")
+    if parts.username is not None or parts.password is not None:
+        raise CallbackUrlError("must not contain user information")
+    host = parts.hostname
+    if not host:
+        raise CallbackUrlError("has no host")
+    return host, port or (443 if scheme == "https" else 80)
+
+
+def is_public(ip: IPAddress) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def literal_ip(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+async def system_resolve(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+async def resolve_checked(host: str, port: int, *, allow_private: bool, resolver: Resolver = system_resolve) -> list[str]:
+    """The addresses to connect to, all of them acceptable, or raise."""
+    ip = literal_ip(host)
+    if ip is not None:
+        addresses = [str(ip)]
+    else:
+        try:
+            addresses = await resolver(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise CallbackUrlError(f"host {host} does not resolve ({exc.__class__.__name__})") from None
+        if not addresses:
+            raise CallbackUrlError(f"host {host} does not resolve")
+    if not allow_private:
+        for address in addresses:
+            if not is_public(ipaddress.ip_address(address.split("%", 1)[0])):
+                raise CallbackUrlError(f"host {host} resolves to {address}, a private, loopback or reserved address")
+    return addresses
+
+
+async def check_url(url: str, *, allow_private: bool, resolver: Resolver = system_resolve, max_length: int = MAX_LENGTH) -> str:
+    """Validate ``url`` for registration; return it unchanged."""
+    host, port = check_syntax(url, max_length=max_length)
+    await resolve_checked(host, port, allow_private=allow_private, resolver=resolver)
+    return url
