@@ -25,6 +25,9 @@ def build_services(ctx: AppContext) -> list[Service]:
     """Every product that has background work adds its services here, in the
     order they should start (channels before the dispatcher that feeds them)."""
     services: list[Service] = []
+    from tidings.dispatch.worker import pipeline_services
+
+    services.extend(pipeline_services(ctx))  # channels, dispatchers, housekeeping
     services.append(CallbackDelivery(ctx))
     return services
 

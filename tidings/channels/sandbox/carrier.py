@@ -1,0 +1,233 @@
+"""The sandbox carrier: the embedded default channel, a virtual mobile network.
+
+It implements :class:`tidings.channels.base.Channel` like any carrier, but
+lives in the process: ``submit`` decides each message's fate from the number
+(:mod:`.magic`) and schedules its delivery receipts, one per part, after a
+realistic latency (uniform in ``latency_ms``, 20-200 ms by default).  The
+receipts come back through ``ChannelEvents.on_reports`` in batches, like a
+carrier's deliver_sm stream.
+
+Delivery guarantee (docs/delivery-guarantee.md): ``confirms_in_transaction``.
+The dispatcher calls :meth:`submit` inside the write transaction that records
+the outcome, then :meth:`after_commit` (arms the receipts) or
+:meth:`after_rollback` (forgets them).  A message is therefore "on the handset"
+exactly when its ``submitted`` state is committed: a crash before the commit
+loses the submit and the state together, a crash after it loses only pending
+receipts, which :meth:`resume` re-arms on start-up from the database (like an
+SMSC's persistent store).  Nothing is lost and nothing is submitted twice.
+
+Its receipts name our message id (``reports_carry_message_id``), so the
+pipeline need not store carrier ids to match them.
+
+Settings (``TIDINGS_EXTRA='{"sandbox": {...}}'``): ``latency_ms`` [min, max],
+``slow_seconds``, ``handset_off_seconds``, ``throttle_attempts``,
+``validity_seconds`` (the pipeline's expiry for sandbox messages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Sequence
+
+from tidings.channels.base import ChannelEvents, DeliveryReport, OutboundMessage, SubmitResult
+from tidings.timeutil import utcnow
+
+from . import magic
+
+log = logging.getLogger("tidings.sandbox")
+
+NAME = "sandbox"
+
+
+@dataclass(slots=True)
+class SandboxConfig:
+    latency_ms: tuple[float, float] = (20.0, 200.0)
+    slow_seconds: float = 3.0
+    handset_off_seconds: float = 5.0
+    # Submits of the throttle magic number refused as transient before one is accepted.
+    throttle_attempts: int = 2
+    # The pipeline expires a sandbox message still unreported after this long.
+    validity_seconds: float = 600.0
+    report_batch: int = 2000
+
+    @classmethod
+    def from_settings(cls, extra: dict | None) -> "SandboxConfig":
+        raw = dict((extra or {}).get("sandbox") or {})
+        cfg = cls()
+        if "latency_ms" in raw:
+            lo, hi = raw.pop("latency_ms")
+            cfg.latency_ms = (float(lo), float(hi))
+        for key, value in raw.items():
+            if hasattr(cfg, key):
+                setattr(cfg, key, type(getattr(cfg, key))(value))
+        return cfg
+
+
+@dataclass(slots=True)
+class PendingMessage:
+    """A submitted, unreported message, as :meth:`SandboxCarrier.resume` needs it."""
+
+    message_id: str
+    destination: str
+    parts: int
+    submitted_at: datetime
+    reported_seqs: tuple[int, ...] = ()
+
+
+@dataclass(order=True, slots=True)
+class _Due:
+    at: float
+    order: int
+    report: DeliveryReport = field(compare=False)
+
+
+class SandboxCarrier:
+    name = NAME
+    confirms_in_transaction = True
+    reports_carry_message_id = True
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.validity_seconds = self.config.validity_seconds
+        self._events: ChannelEvents | None = None
+        self._heap: list[_Due] = []
+        self._staged: dict[str, list[tuple[float, DeliveryReport]]] = {}
+        self._order = itertools.count()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._rng = random.Random()
+        # Counters for stats and tests (this process only).
+        self.submitted = 0
+        self.refused = 0
+        self.reported = 0
+
+    # --- Channel -------------------------------------------------------------
+    async def start(self, events: ChannelEvents) -> None:
+        self._events = events
+        if self._task is None:
+            self._task = asyncio.create_task(self._deliver_loop(), name="sandbox:receipts")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def submit(self, batch: Sequence[OutboundMessage]) -> list[SubmitResult]:
+        results: list[SubmitResult] = []
+        loop_now = asyncio.get_running_loop().time()
+        lo, hi = self.config.latency_ms
+        uniform = self._rng.uniform
+        for msg in batch:
+            b = magic.behaviour(msg.destination)
+            kind = b.kind
+            if kind == magic.REFUSE:
+                self.refused += 1
+                results.append(SubmitResult(msg.message_id, False, error_code=b.code, error_desc=b.desc))
+                continue
+            if kind == magic.THROTTLE and msg.attempt <= self.config.throttle_attempts:
+                results.append(SubmitResult(msg.message_id, False, error_code=b.code, error_desc=b.desc, transient=True))
+                continue
+            ids = [f"sbx-{msg.message_id}-{seq}" for seq in range(1, msg.parts + 1)]
+            results.append(SubmitResult(msg.message_id, True, carrier_message_ids=ids))
+            self.submitted += 1
+            if kind == magic.NO_REPORT:
+                continue
+            if kind == magic.HANDSET_OFF:
+                delay, code, desc = self.config.handset_off_seconds, b.code, b.desc
+            elif kind == magic.SLOW:
+                delay, code, desc = self.config.slow_seconds, "DELIVRD", "delivered"
+            else:
+                delay, code, desc = uniform(lo, hi) / 1000.0, b.code, b.desc
+            self._staged[msg.message_id] = [
+                (loop_now + delay, DeliveryReport(msg.message_id, cid, code, desc, utcnow(), NAME)) for cid in ids
+            ]
+        return results
+
+    # --- the dispatcher's transaction hooks -------------------------------------
+    def after_commit(self, message_ids: Sequence[str]) -> None:
+        """The submits are committed: the handsets have them, arm the receipts."""
+        armed = False
+        for mid in message_ids:
+            for at, report in self._staged.pop(mid, ()):
+                heapq.heappush(self._heap, _Due(at, next(self._order), report))
+                armed = True
+        if armed:
+            self._wake.set()
+
+    def after_rollback(self, message_ids: Sequence[str]) -> None:
+        """The transaction failed: as far as anyone knows nothing was sent."""
+        for mid in message_ids:
+            self._staged.pop(mid, None)
+
+    def resume(self, pending: Sequence[PendingMessage]) -> None:
+        """Re-arm receipts for messages submitted before a restart (their
+        receipts were in memory).  Parts already reported are skipped; the
+        timing restarts from now."""
+        loop_now = asyncio.get_running_loop().time()
+        lo, hi = self.config.latency_ms
+        for p in pending:
+            b = magic.behaviour(p.destination)
+            if b.kind in (magic.NO_REPORT, magic.REFUSE):
+                continue
+            if b.kind == magic.HANDSET_OFF:
+                elapsed = (utcnow() - p.submitted_at).total_seconds()
+                delay, code, desc = max(0.0, self.config.handset_off_seconds - elapsed), b.code, b.desc
+            elif b.kind == magic.SLOW:
+                delay, code, desc = self.config.slow_seconds, "DELIVRD", "delivered"
+            else:
+                delay, code, desc = self._rng.uniform(lo, hi) / 1000.0, b.code, b.desc
+            for seq in range(1, p.parts + 1):
+                if seq in p.reported_seqs:
+                    continue
+                report = DeliveryReport(p.message_id, f"sbx-{p.message_id}-{seq}", code, desc, utcnow(), NAME)
+                heapq.heappush(self._heap, _Due(loop_now + delay, next(self._order), report))
+        self._wake.set()
+
+    # --- receipts ------------------------------------------------------------
+    async def _deliver_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._heap:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            wait = self._heap[0].at - loop.time()
+            if wait > 0:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), wait)
+                except asyncio.TimeoutError:
+                    pass
+                continue
+            now = loop.time()
+            due: list[DeliveryReport] = []
+            done_at = utcnow()
+            while self._heap and self._heap[0].at <= now and len(due) < self.config.report_batch:
+                report = heapq.heappop(self._heap).report
+                report.done_at = done_at
+                due.append(report)
+            try:
+                await self._events.on_reports(due)  # type: ignore[union-attr]
+                self.reported += len(due)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Keep the receipts (a real SMSC redelivers unacknowledged ones).
+                log.exception("storing %d sandbox receipts failed; retrying in 1s", len(due))
+                retry_at = loop.time() + 1.0
+                for report in due:
+                    heapq.heappush(self._heap, _Due(retry_at, next(self._order), report))
+                await asyncio.sleep(1.0)
+
+    def pending_receipts(self) -> int:
+        return len(self._heap)
+
+    def stats(self) -> dict:
+        return {"submitted": self.submitted, "refused": self.refused, "reported": self.reported, "pending_receipts": len(self._heap)}

@@ -1,0 +1,194 @@
+"""What comes back from the channels: delivery reports and uplinks.
+
+:class:`Intake` implements ``ChannelEvents``.  A channel awaits it before it
+acknowledges anything to its carrier, so an acknowledged report is a stored
+one.  Each call is one write transaction:
+
+* reports: matched to messages (by our id, or by the carrier id for channels
+  whose receipts carry only that), one entry per part in ``part_reports``
+  (a repeated part report is ignored, so redelivered receipts change nothing),
+  the message's final status once every part is reported, one AIM ``sms``
+  receipt per new part report into the callback outbox, and the delivered
+  parts into the meter stream;
+* uplinks: stored, routed by the destination channel number to the owning
+  application (longest prefix, so number + extension routes too) and, when
+  the application has an ``up_link_addr``, enqueued to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from typing import Sequence
+
+from tidings.channels.base import DeliveryReport, Uplink
+from tidings.context import AppContext
+from tidings.dispatch import receipts
+from tidings.meters import stream as meters
+from tidings.store import messages as store
+from tidings.store.models.pipeline import DELIVERED, EXPIRED, FAILED, FINAL
+from tidings.timeutil import utcnow, wire_z
+
+log = logging.getLogger("tidings.dispatch")
+
+DELIVRD = "DELIVRD"
+
+
+def final_status(codes: list[str]) -> tuple[str, str]:
+    """(message status, status code) once every part is reported: delivered
+    only if every part was; otherwise the first failing part's code."""
+    for code in codes:
+        if code != DELIVRD:
+            return (EXPIRED if code == "EXPIRED" else FAILED), code
+    return DELIVERED, DELIVRD
+
+
+def part_seq(row, report: DeliveryReport, taken: set[int], hint: int | None) -> int:
+    """Which part a report is for: the carrier's hint, else the position of
+    its carrier id, else the first part not yet reported."""
+    if hint:
+        return hint
+    ids = row.carrier_ids or []
+    if report.carrier_message_id and report.carrier_message_id in ids:
+        return ids.index(report.carrier_message_id) + 1
+    cid = report.carrier_message_id or ""
+    if cid.startswith("sbx-"):
+        tail = cid.rsplit("-", 1)[-1]
+        if tail.isdigit():
+            return int(tail)
+    n = 1
+    while n in taken:
+        n += 1
+    return n
+
+
+class Intake:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.unmatched = 0
+        self.duplicates = 0
+        self.stored = 0
+
+    # --- reports -----------------------------------------------------------------
+    async def on_reports(self, reports: Sequence[DeliveryReport]) -> None:
+        if not reports:
+            return
+        async with self.ctx.db.write() as session:
+            await self._store_reports(session, reports)
+
+    async def _store_reports(self, session, reports: Sequence[DeliveryReport]) -> None:
+        hints: dict[int, tuple[str, int]] = {}
+        by_channel: dict[str, list[str]] = defaultdict(list)
+        for i, r in enumerate(reports):
+            if not r.message_id and r.carrier_message_id:
+                by_channel[r.channel].append(r.carrier_message_id)
+        if by_channel:
+            found: dict[tuple[str, str], tuple[str, int]] = {}
+            for channel, cids in by_channel.items():
+                for cid, hit in (await store.lookup_carrier_ids(session, channel, cids)).items():
+                    found[(channel, cid)] = hit
+            for i, r in enumerate(reports):
+                if not r.message_id and r.carrier_message_id:
+                    hit = found.get((r.channel, r.carrier_message_id))
+                    if hit:
+                        hints[i] = hit
+
+        ids = {r.message_id for r in reports if r.message_id} | {h[0] for h in hints.values()}
+        rows = await store.load_for_reports(session, list(ids))
+
+        parts_of: dict[str, list[dict]] = {}
+        items: dict[str, list[dict]] = defaultdict(list)
+        touched: dict[str, object] = {}
+        for i, r in enumerate(reports):
+            mid, hint = (r.message_id, None) if r.message_id else (hints.get(i) or (None, None))
+            row = rows.get(mid) if mid else None
+            if row is None:
+                self.unmatched += 1
+                log.warning("report %s/%s on %s matches no message", r.message_id, r.carrier_message_id, r.channel)
+                continue
+            if row.status in FINAL:
+                self.duplicates += 1
+                continue
+            parts = parts_of.get(mid)
+            if parts is None:
+                parts = parts_of[mid] = list(row.part_reports or [])
+            taken = {p["seq"] for p in parts}
+            seq = part_seq(row, r, taken, hint)
+            if seq in taken or seq > row.parts:
+                self.duplicates += 1
+                continue
+            parts.append({"seq": seq, "status": r.status, "desc": r.description, "at": r.done_at.isoformat(timespec="seconds")})
+            touched[mid] = row
+            items[row.tenant_id].append(
+                receipts.sms_receipt(row, seq=seq, total=row.parts, status=r.status, desc=r.description, send_time=row.submitted_at, receive_time=r.done_at)
+            )
+
+        now = utcnow()
+        updates: list[dict] = []
+        billed: list[meters.MeterEvent] = []
+        for mid, row in touched.items():
+            parts = parts_of[mid]
+            if len(parts) >= row.parts:
+                parts.sort(key=lambda p: p["seq"])
+                status, code = final_status([p["status"] for p in parts])
+                desc = next((p["desc"] for p in parts if p["status"] == code), "")
+                reported = max(datetime.fromisoformat(p["at"]) for p in parts)
+                updates.append({"b_id": mid, "b_status": status, "b_code": code, "b_desc": desc[:255], "b_reported": reported, "b_parts": parts, "b_next": None})
+                delivered = sum(1 for p in parts if p["status"] == DELIVRD)
+                if delivered:
+                    billed.append(meters.MeterEvent(row.tenant_id, "sms", meters.SMS_PART_DELIVERED, delivered, mid, reported))
+            else:
+                updates.append(
+                    {"b_id": mid, "b_status": row.status, "b_code": None, "b_desc": None, "b_reported": None, "b_parts": parts, "b_next": row.next_attempt_at}
+                )
+        await store.record_reports(session, updates)
+        await receipts.enqueue(session, items)
+        await meters.record(session, billed)
+        self.stored += len(updates)
+
+    # --- uplinks -----------------------------------------------------------------
+    async def on_uplinks(self, uplinks: Sequence[Uplink]) -> None:
+        await store_uplinks(self.ctx, uplinks)
+
+
+async def store_uplinks(ctx: AppContext, uplinks: Sequence[Uplink], ids: Sequence[str] | None = None) -> list[str]:
+    """Store, route and enqueue uplinks; returns their ids (``smsMsgId``)."""
+    from tidings.callbacks.outbox import enqueue_uplink
+    from tidings.store.sms import app_for_channel_number
+
+    if not uplinks:
+        return []
+    ids = list(ids) if ids else [str(uuid.uuid4()) for _ in uplinks]
+    async with ctx.db.read() as session:
+        owners = {d: await app_for_channel_number(session, d) for d in {u.destination for u in uplinks}}
+    rows = []
+    for uid, u in zip(ids, uplinks):
+        owner = owners.get(u.destination)
+        status = "unrouted" if owner is None else ("routed" if owner[2] else "no_url")
+        rows.append(
+            {
+                "id": uid,
+                "tenant_id": owner[0] if owner else None,
+                "app_id": owner[1] if owner else None,
+                "source": u.source,
+                "destination": u.destination,
+                "text": u.text,
+                "channel": u.channel,
+                "carrier_ref": u.carrier_ref,
+                "status": status,
+                "received_at": u.received_at,
+            }
+        )
+    async with ctx.db.write() as session:
+        await store.insert_uplinks(session, rows)
+        for row, u in zip(rows, uplinks):
+            if row["status"] == "routed":
+                tenant_id, app_id, url = owners[u.destination]
+                form = {"smsMsgId": row["id"], "from": "+" + u.source, "to": u.destination, "body": u.text, "createTime": wire_z(u.received_at)}
+                await enqueue_uplink(session, tenant_id, app_id, url, form)
+    for row in rows:
+        if row["status"] == "unrouted":
+            log.warning("uplink %s to %s: no application owns that number; stored, not forwarded", row["id"], row["destination"])
+    return ids

@@ -1,0 +1,406 @@
+"""The dispatcher: one service per channel that claims that channel's due
+messages in batches, submits them and records the outcome.
+
+Two paths, chosen by the channel's ``confirms_in_transaction``:
+
+* **in transaction** (the sandbox): claim, submit and record in one write
+  transaction; then ``after_commit`` (or ``after_rollback``) tells the channel
+  which submits became real.  A crash anywhere loses nothing and duplicates
+  nothing: before the commit nothing happened, after it everything did.
+* **remote** (SMPP and later carriers): a short transaction claims the batch
+  and marks it ``submitting`` with a lease; the submit goes over the network
+  outside any transaction; a second transaction records the results.  If the
+  process dies in between, the lease runs out and recovery marks the messages
+  ``unknown``; the channel's policy (``dispatch.unknown_policy``; at-least-once
+  ``resubmit`` by default, or ``fail``) then sends them again or fails them
+  with status code ``UNKNOWN``.  Either way they are counted (log line, the
+  ``unknown`` stat) and visible in the message log (status, attempts).
+
+Outcomes: accepted → ``submitted`` (its ``next_attempt_at`` becomes the
+expiry time); refused → ``failed`` with the carrier code and an AIM receipt;
+transient → back to ``queued`` with exponential backoff and jitter, failed
+after ``max_attempts`` or when the next try would fall past the validity;
+unknown → ``unknown``.  Messages past their validity are ``expired`` whether
+still queued or submitted and unreported (the expiry sweep), with a receipt.
+
+On SQLite the dispatcher runs in the one process that writes (``tidings
+serve``); on PostgreSQL any number of ``tidings worker`` processes run it side
+by side, the claim using ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any, Sequence
+
+from tidings.channels.base import Channel, OutboundMessage, SubmitResult
+from tidings.channels.registry import ChannelRegistry, registry_of
+from tidings.context import AppContext
+from tidings.dispatch import receipts
+from tidings.dispatch.config import FAIL, DispatchConfig
+from tidings.dispatch.intake import Intake
+from tidings.store import messages as store
+from tidings.store.models.pipeline import EXPIRED, FAILED, QUEUED, SUBMITTED, UNKNOWN
+from tidings.timeutil import utcnow
+
+log = logging.getLogger("tidings.dispatch")
+
+EXPIRED_CODE = "EXPIRED"
+EXPIRED_DESC = "not delivered within the validity period"
+
+
+def wake_event(ctx: AppContext) -> asyncio.Event:
+    """Set by the send path after a commit so dispatch starts at once."""
+    ev = ctx.extras.get("dispatch_wake")
+    if ev is None:
+        ev = ctx.extras["dispatch_wake"] = asyncio.Event()
+    return ev
+
+
+def wake(ctx: AppContext) -> None:
+    ev = ctx.extras.get("dispatch_wake")
+    if ev is not None:
+        ev.set()
+
+
+class Dispatcher:
+    def __init__(self, ctx: AppContext, channel: Channel, config: DispatchConfig, loop_index: int = 0) -> None:
+        self.ctx = ctx
+        self.channel = channel
+        self.config = config
+        self.name = f"dispatch:{channel.name}" + (f"#{loop_index}" if loop_index else "")
+        self.loop_index = loop_index
+        self.in_tx = bool(getattr(channel, "confirms_in_transaction", False))
+        self.keep_carrier_ids = not getattr(channel, "reports_carry_message_id", False)
+        self.validity = timedelta(seconds=float(getattr(channel, "validity_seconds", None) or config.validity_seconds))
+        # The channel's own setting (SMPP channel definitions) wins over dispatch.unknown_policy.
+        self.policy = getattr(channel, "unknown_policy", None) or config.policy_for(channel.name)
+        self._rng = random.Random()
+        self._next_sweep = 0.0
+        self.stats = {"submitted": 0, "failed": 0, "retried": 0, "expired": 0, "unknown": 0}
+
+    # --- service ---------------------------------------------------------------
+    async def run(self, stop: asyncio.Event) -> None:
+        if self.loop_index == 0:
+            await self.recover()
+        wake = wake_event(self.ctx)
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            if loop.time() >= self._next_sweep:
+                self._next_sweep = loop.time() + self.config.expiry_interval
+                await self.sweep()
+            done = await self.step()
+            if done:
+                continue
+            wake.clear()
+            waiter = asyncio.ensure_future(wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({waiter, stopper}, timeout=self.config.poll_interval, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            stopper.cancel()
+
+    # --- one batch -----------------------------------------------------------------
+    async def step(self) -> int:
+        return await (self._step_in_tx() if self.in_tx else self._step_remote())
+
+    def _outbound(self, rows: Sequence[Any]) -> list[OutboundMessage]:
+        return [
+            OutboundMessage(
+                message_id=r.id,
+                tenant_id=r.tenant_id,
+                source=r.channel_num,
+                destination=r.number,
+                text=r.text,
+                parts=r.parts,
+                product=r.product,
+                attempt=r.attempts + 1,
+            )
+            for r in rows
+        ]
+
+    async def _step_in_tx(self) -> int:
+        ch = self.channel
+        staged: list[str] = []
+        try:
+            async with self.ctx.db.write() as session:
+                now = utcnow()
+                rows = await store.claim_due(session, ch.name, now, self.config.batch_size)
+                if not rows:
+                    return 0
+                live, late = self._split_expired(rows, now)
+                results = await ch.submit(self._outbound(live)) if live else []
+                staged = [r.message_id for r in results if r.ok]
+                await self._record(session, live, results, now, late)
+            after = getattr(ch, "after_commit", None)
+            if after and staged:
+                after(staged)
+            return len(rows)
+        except BaseException:
+            undo = getattr(ch, "after_rollback", None)
+            if undo and staged:
+                undo(staged)
+            raise
+
+    async def _step_remote(self) -> int:
+        ch = self.channel
+        statuses = (QUEUED, UNKNOWN) if self.policy != FAIL else (QUEUED,)
+        async with self.ctx.db.write() as session:
+            now = utcnow()
+            rows = await store.claim_due(session, ch.name, now, self.config.batch_size, statuses)
+            if not rows and self.policy == FAIL:
+                rows = await store.claim_due(session, ch.name, now, self.config.batch_size, (UNKNOWN,))
+                if rows:
+                    await self._fail_unknown(session, rows, now)
+                    return len(rows)
+            if not rows:
+                return 0
+            live, late = self._split_expired(rows, now)
+            if late:
+                await self._record(session, [], [], now, late)
+            await store.mark_submitting(session, [r.id for r in live], now + timedelta(seconds=self.config.lease_seconds))
+        if not live:
+            return len(rows)
+        try:
+            results = await ch.submit(self._outbound(live))
+        except Exception as exc:
+            # Nothing is known about any of them: the same as a crash mid-submit.
+            log.exception("channel %s failed a submit of %d messages", ch.name, len(live))
+            results = [SubmitResult(r.id, False, error_code="UNKNOWN", error_desc=f"submit raised {type(exc).__name__}", outcome_unknown=True) for r in live]
+        async with self.ctx.db.write() as session:
+            await self._record(session, live, results, utcnow(), [])
+        return len(rows)
+
+    def _split_expired(self, rows: Sequence[Any], now) -> tuple[list[Any], list[Any]]:
+        live, late = [], []
+        for r in rows:
+            (late if r.expires_at is not None and r.expires_at <= now else live).append(r)
+        return live, late
+
+    # --- recording -------------------------------------------------------------------
+    async def _record(self, session, rows: Sequence[Any], results: Sequence[SubmitResult], now, late: Sequence[Any]) -> None:
+        by_id = {r.message_id: r for r in results}
+        alike: list[str] = []
+        updates: list[dict] = []
+        carrier_rows: list[tuple[str, str, int]] = []
+        items: dict[str, list[dict]] = defaultdict(list)
+        for row in rows:
+            res = by_id.get(row.id)
+            attempt = row.attempts + 1
+            if res is None:
+                res = SubmitResult(row.id, False, error_code="UNKNOWN", error_desc="the channel returned no result", outcome_unknown=True)
+            if res.ok:
+                self.stats["submitted"] += 1
+                if not self.keep_carrier_ids:
+                    alike.append(row.id)
+                    continue
+                carrier_rows.extend((cid, row.id, i) for i, cid in enumerate(res.carrier_message_ids, 1))
+                updates.append(self._update(row.id, SUBMITTED, row.expires_at, None, None, attempt, now, None, res.carrier_message_ids or None))
+            elif getattr(res, "outcome_unknown", False):
+                self.stats["unknown"] += 1
+                updates.append(self._update(row.id, UNKNOWN, now, "UNKNOWN", res.error_desc or "submit outcome unknown", attempt, now, None, res.carrier_message_ids or None))
+            elif res.transient:
+                retry_at = now + timedelta(seconds=self.config.backoff(attempt, self._rng))
+                if attempt >= self.config.max_attempts or (row.expires_at is not None and retry_at >= row.expires_at):
+                    self.stats["failed"] += 1
+                    desc = f"{res.error_desc or 'transient failure'}; gave up after {attempt} attempts"
+                    updates.append(self._update(row.id, FAILED, None, res.error_code or "FAILED", desc, attempt, None, now, None))
+                    items[row.tenant_id].extend(self._receipts(row, res.error_code or "FAILED", desc, now))
+                else:
+                    self.stats["retried"] += 1
+                    updates.append(self._update(row.id, QUEUED, retry_at, res.error_code, res.error_desc, attempt, None, None, None))
+            else:
+                self.stats["failed"] += 1
+                code, desc = res.error_code or "FAILED", res.error_desc or "refused by the carrier"
+                updates.append(self._update(row.id, FAILED, None, code, desc, attempt, None, now, None))
+                items[row.tenant_id].extend(self._receipts(row, code, desc, now))
+        for row in late:
+            self.stats["expired"] += 1
+            updates.append(self._update(row.id, EXPIRED, None, EXPIRED_CODE, EXPIRED_DESC, row.attempts, None, now, None))
+            items[row.tenant_id].extend(self._receipts(row, EXPIRED_CODE, EXPIRED_DESC, now))
+        if alike:
+            await store.mark_submitted_alike(session, alike, now)
+        await store.record_outcomes(session, updates)
+        if carrier_rows:
+            await store.save_carrier_ids(session, self.channel.name, carrier_rows, now)
+        if items:
+            await receipts.enqueue(session, items)
+        unknown = sum(1 for u in updates if u["b_status"] == UNKNOWN)
+        if unknown:
+            log.warning("channel %s: %d submits with unknown outcome (policy: %s)", self.channel.name, unknown, self.policy)
+
+    @staticmethod
+    def _update(mid, status, next_at, code, desc, attempts, submitted, reported, carrier) -> dict:
+        return {
+            "b_id": mid,
+            "b_status": status,
+            "b_next": next_at,
+            "b_code": code,
+            "b_desc": (desc or "")[:255] or None,
+            "b_attempts": attempts,
+            "b_submitted": submitted,
+            "b_reported": reported,
+            "b_carrier": carrier,
+        }
+
+    @staticmethod
+    def _receipts(row, code: str, desc: str, now, skip: set[int] | None = None) -> list[dict]:
+        """One receipt per part not yet reported."""
+        return [
+            receipts.sms_receipt(row, seq=seq, total=row.parts, status=code, desc=desc, send_time=row.submitted_at, receive_time=now)
+            for seq in range(1, row.parts + 1)
+            if not skip or seq not in skip
+        ]
+
+    async def _fail_unknown(self, session, rows: Sequence[Any], now) -> None:
+        desc = "submit outcome unknown after a crash or disconnect; failed by the channel's at-most-once policy"
+        updates, items = [], defaultdict(list)
+        for row in rows:
+            updates.append(self._update(row.id, FAILED, None, "UNKNOWN", desc, row.attempts, None, now, None))
+            items[row.tenant_id].extend(self._receipts(row, "UNKNOWN", desc, now))
+        await store.record_outcomes(session, updates)
+        await receipts.enqueue(session, items)
+        log.warning("channel %s: failed %d messages whose submit outcome was unknown", self.channel.name, len(rows))
+
+    # --- expiry and recovery ------------------------------------------------------------------
+    async def sweep(self) -> int:
+        """Expire submitted messages still unreported past their validity; on
+        remote channels also turn expired ``submitting`` leases into ``unknown``
+        (a worker died mid-submit)."""
+        total = 0
+        async with self.ctx.db.write() as session:
+            now = utcnow()
+            rows = await store.due_expiries(session, self.channel.name, now, self.config.batch_size)
+            if rows:
+                updates, items = [], defaultdict(list)
+                for row in rows:
+                    done = {p["seq"] for p in (row.part_reports or [])}
+                    updates.append(self._update(row.id, EXPIRED, None, EXPIRED_CODE, EXPIRED_DESC, row.attempts, None, now, None))
+                    items[row.tenant_id].extend(self._receipts(row, EXPIRED_CODE, EXPIRED_DESC, now, done))
+                await self._expire_rows(session, updates)
+                await receipts.enqueue(session, items)
+                self.stats["expired"] += len(rows)
+                total += len(rows)
+            if not self.in_tx:
+                ids = await store.expired_leases(session, self.channel.name, now)
+                if ids:
+                    await store.mark_unknown(session, ids, now, "the worker submitting it stopped before recording the outcome")
+                    self.stats["unknown"] += len(ids)
+                    log.warning("channel %s: %d messages were in flight when a worker stopped: now unknown (policy: %s)", self.channel.name, len(ids), self.policy)
+                    total += len(ids)
+        return total
+
+    async def _expire_rows(self, session, updates: list[dict]) -> None:
+        # record_outcomes only moves messages out of queued/submitting/unknown;
+        # expiry moves them out of submitted.
+        from sqlalchemy import bindparam, update
+
+        M = store.M
+        stmt = (
+            update(M)
+            .where(M.c.id == bindparam("b_id"), M.c.status == SUBMITTED)
+            .values(status=EXPIRED, status_code=EXPIRED_CODE, status_desc=EXPIRED_DESC, reported_at=bindparam("b_reported"), next_attempt_at=None)
+        )
+        await session.execute(stmt, [{"b_id": u["b_id"], "b_reported": u["b_reported"]} for u in updates])
+
+    async def recover(self) -> None:
+        """On start: give an in-process carrier back the receipts it held in
+        memory; for remote channels, expired leases become ``unknown`` (sweep)."""
+        resume = getattr(self.channel, "resume", None)
+        if resume is not None:
+            from tidings.channels.sandbox.carrier import PendingMessage
+
+            after, total = "", 0
+            while True:
+                async with self.ctx.db.read() as session:
+                    rows = await store.submitted_unreported(session, self.channel.name, after, 5000)
+                if not rows:
+                    break
+                resume(
+                    [
+                        PendingMessage(r.id, r.number, r.parts, r.submitted_at or utcnow(), tuple(p["seq"] for p in (r.part_reports or [])))
+                        for r in rows
+                    ]
+                )
+                total += len(rows)
+                after = rows[-1].id
+            if total:
+                log.info("channel %s: re-armed receipts of %d submitted messages", self.channel.name, total)
+        await self.sweep()
+
+
+class ChannelHost:
+    """Starts every registered channel with the pipeline's intake, stops them
+    on shutdown.  Runs before the dispatchers (build_services order)."""
+
+    name = "channels"
+
+    def __init__(self, ctx: AppContext, registry: ChannelRegistry, intake: Intake) -> None:
+        self.ctx = ctx
+        self.registry = registry
+        self.intake = intake
+
+    async def run(self, stop: asyncio.Event) -> None:
+        started = []
+        try:
+            for ch in self.registry.channels():
+                await ch.start(self.intake)
+                started.append(ch)
+            await stop.wait()
+        finally:
+            for ch in reversed(started):
+                try:
+                    await ch.stop()
+                except Exception:
+                    log.exception("stopping channel %s failed", ch.name)
+
+
+class Housekeeper:
+    """Prunes what only needs to live a while: idempotency keys (24 h) and
+    frequency counters of past days."""
+
+    name = "pipeline:housekeeping"
+    interval = 300.0
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    async def run(self, stop: asyncio.Event) -> None:
+        import time
+
+        from tidings.domain.frequency import Windows
+
+        while not stop.is_set():
+            try:
+                async with self.ctx.db.write() as session:
+                    await store.prune_idempotency(session, utcnow() - timedelta(hours=24))
+                    await store.prune_counters(session, Windows.at(time.time()).day - 1)
+            except Exception:
+                log.exception("pipeline housekeeping failed")
+            try:
+                await asyncio.wait_for(stop.wait(), self.interval)
+            except asyncio.TimeoutError:
+                pass
+
+
+def pipeline_services(ctx: AppContext) -> list:
+    """The pipeline's services for build_services: channels, one dispatcher
+    (or ``dispatch.loops`` on PostgreSQL) per channel, housekeeping."""
+    config = DispatchConfig.from_settings(ctx.settings.extra)
+    registry = registry_of(ctx)
+    intake = Intake(ctx)
+    ctx.extras["intake"] = intake
+    wake_event(ctx)
+    services: list = [ChannelHost(ctx, registry, intake)]
+    loops = 1 if ctx.db.is_sqlite else max(1, config.loops)
+    dispatchers = []
+    for ch in registry.channels():
+        for i in range(loops):
+            dispatchers.append(Dispatcher(ctx, ch, config, i))
+    ctx.extras["dispatchers"] = dispatchers
+    services.extend(dispatchers)
+    services.append(Housekeeper(ctx))
+    return services

@@ -1,0 +1,1 @@
+"""The one meter stream for every billable event (see :mod:`tidings.meters.stream`)."""

@@ -1,0 +1,437 @@
+"""Queries of the message pipeline: accepting, claiming, recording, reports,
+the virtual phone's inbox (contract C4), the signature-delete guard (C2) and
+the message log.
+
+Everything on the hot path is a Core statement over a batch: one multi-row
+INSERT per accepted request, one SELECT per claimed batch, one UPDATE
+(``WHERE id IN`` when every row changes alike, executemany otherwise) per
+recorded batch.  The ORM is used only for the log's single-row reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tidings.domain.frequency import Counter
+from tidings.store.models.pipeline import (
+    IN_FLIGHT,
+    QUEUED,
+    SUBMITTED,
+    SUBMITTING,
+    UNKNOWN,
+    CarrierId,
+    FrequencyCounter,
+    IdempotencyKey,
+    Message,
+    SendTask,
+    Uplink,
+)
+
+M = Message.__table__
+CHUNK = 500  # ids per IN (...) list: far below every bind-parameter limit
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def dialect_insert(session: AsyncSession, table):
+    """INSERT with ON CONFLICT support on both backends."""
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return session.bind.dialect.name == "postgresql"
+
+
+# --- accepting ---------------------------------------------------------------------
+async def insert_accepted(session: AsyncSession, task: dict, messages: list[dict]) -> None:
+    await session.execute(SendTask.__table__.insert().values(task))
+    # executemany: one cached statement (the drivers batch it), instead of
+    # compiling a 500-row VALUES list per request.
+    if messages:
+        await session.execute(M.insert(), messages)
+
+
+async def lock_tenant_sends(session: AsyncSession, tenant_id: str) -> None:
+    """PostgreSQL: serialize one tenant's accept transactions so the
+    frequency counters are read and written without a race (SQLite's single
+    writer already does)."""
+    if is_postgres(session):
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext("tidings.send:" + tenant_id))))
+
+
+async def load_counters(session: AsyncSession, tenant_id: str, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Counter]:
+    if not keys:
+        return {}
+    t = FrequencyCounter.__table__
+    out: dict[tuple[str, str], Counter] = {}
+    by_scope: dict[str, list[str]] = {}
+    for scope, number in keys:
+        by_scope.setdefault(scope, []).append(number)
+    for scope, numbers in by_scope.items():
+        for chunk in _chunks(numbers):
+            rows = await session.execute(
+                select(t.c.number, t.c.minute_window, t.c.minute_count, t.c.hour_window, t.c.hour_count, t.c.day_window, t.c.day_count).where(
+                    t.c.tenant_id == tenant_id, t.c.scope == scope, t.c.number.in_(chunk)
+                )
+            )
+            for r in rows:
+                out[(scope, r[0])] = Counter(r[1], r[2], r[3], r[4], r[5], r[6])
+    return out
+
+
+async def save_counters(session: AsyncSession, tenant_id: str, counters: dict[tuple[str, str], Counter]) -> None:
+    if not counters:
+        return
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "scope": scope,
+            "number": number,
+            "minute_window": c.minute_window,
+            "minute_count": c.minute_count,
+            "hour_window": c.hour_window,
+            "hour_count": c.hour_count,
+            "day_window": c.day_window,
+            "day_count": c.day_count,
+        }
+        for (scope, number), c in counters.items()
+    ]
+    stmt = dialect_insert(session, FrequencyCounter.__table__)
+    ex = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["tenant_id", "scope", "number"],
+        set_={k: getattr(ex, k) for k in ("minute_window", "minute_count", "hour_window", "hour_count", "day_window", "day_count")},
+    )
+    await session.execute(stmt, rows)
+
+
+async def prune_counters(session: AsyncSession, before_day_window: int) -> int:
+    t = FrequencyCounter.__table__
+    res = await session.execute(t.delete().where(t.c.day_window < before_day_window))
+    return res.rowcount or 0
+
+
+async def idempotent_answer(session: AsyncSession, tenant_id: str, key: str) -> IdempotencyKey | None:
+    return (
+        await session.execute(select(IdempotencyKey).where(IdempotencyKey.tenant_id == tenant_id, IdempotencyKey.key == key))
+    ).scalar_one_or_none()
+
+
+async def save_idempotent(session: AsyncSession, tenant_id: str, key: str, operation: str, request_hash: str, response: dict, now: datetime) -> None:
+    await session.execute(
+        IdempotencyKey.__table__.insert().values(
+            tenant_id=tenant_id, key=key, operation=operation, request_hash=request_hash, response=response, created_at=now
+        )
+    )
+
+
+async def prune_idempotency(session: AsyncSession, before: datetime) -> int:
+    t = IdempotencyKey.__table__
+    res = await session.execute(t.delete().where(t.c.created_at < before))
+    return res.rowcount or 0
+
+
+# --- dispatching ---------------------------------------------------------------------
+CLAIM_COLUMNS = (
+    M.c.id,
+    M.c.tenant_id,
+    M.c.task_id,
+    M.c.product,
+    M.c.channel_num,
+    M.c.number,
+    M.c.to,
+    M.c.text,
+    M.c.parts,
+    M.c.attempts,
+    M.c.expires_at,
+    M.c.signature,
+    M.c.extend,
+    M.c.created_at,
+    M.c.submitted_at,
+    M.c.status,
+)
+
+
+async def claim_due(session: AsyncSession, channel: str, now: datetime, limit: int, statuses: tuple[str, ...] = (QUEUED,)) -> list[Any]:
+    """Due messages of ``channel``, oldest first.  On PostgreSQL the rows are
+    locked (``FOR UPDATE SKIP LOCKED``) so concurrent workers take disjoint
+    batches; on SQLite the caller holds the single write lock."""
+    stmt = (
+        select(*CLAIM_COLUMNS)
+        .where(M.c.status.in_(statuses), M.c.channel == channel, M.c.next_attempt_at <= now)
+        .order_by(M.c.next_attempt_at)
+        .limit(limit)
+    )
+    if is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list((await session.execute(stmt)).all())
+
+
+async def mark_submitting(session: AsyncSession, ids: list[str], lease_until: datetime) -> None:
+    for chunk in _chunks(ids):
+        await session.execute(update(M).where(M.c.id.in_(chunk)).values(status=SUBMITTING, next_attempt_at=lease_until))
+
+
+async def mark_submitted_alike(session: AsyncSession, ids: list[str], now: datetime) -> None:
+    """The common case: every message of the batch accepted, carrier ids not
+    needed (the channel's reports name our ids).  One UPDATE per 500."""
+    for chunk in _chunks(ids):
+        await session.execute(
+            update(M)
+            .where(M.c.id.in_(chunk))
+            .values(status=SUBMITTED, submitted_at=now, attempts=M.c.attempts + 1, next_attempt_at=M.c.expires_at, status_code=None, status_desc=None)
+        )
+
+
+_RECORD = (
+    update(M)
+    .where(M.c.id == bindparam("b_id"))
+    .values(
+        # A report may have finalized the message while the submit was in
+        # flight (fast carriers): then only the bookkeeping columns change.
+        status=case((M.c.status.in_((QUEUED, SUBMITTING, UNKNOWN)), bindparam("b_status")), else_=M.c.status),
+        next_attempt_at=case((M.c.status.in_((QUEUED, SUBMITTING, UNKNOWN)), bindparam("b_next")), else_=M.c.next_attempt_at),
+        status_code=case((M.c.status.in_((QUEUED, SUBMITTING, UNKNOWN)), bindparam("b_code")), else_=M.c.status_code),
+        status_desc=case((M.c.status.in_((QUEUED, SUBMITTING, UNKNOWN)), bindparam("b_desc")), else_=M.c.status_desc),
+        attempts=bindparam("b_attempts"),
+        submitted_at=func.coalesce(M.c.submitted_at, bindparam("b_submitted")),
+        reported_at=func.coalesce(M.c.reported_at, bindparam("b_reported")),
+        carrier_ids=func.coalesce(bindparam("b_carrier", type_=M.c.carrier_ids.type), M.c.carrier_ids),
+    )
+)
+
+
+async def record_outcomes(session: AsyncSession, rows: list[dict]) -> None:
+    """Per-message results: dicts with b_id, b_status, b_next, b_code, b_desc,
+    b_attempts, b_submitted, b_reported, b_carrier."""
+    if rows:
+        await session.execute(_RECORD, rows)
+
+
+async def save_carrier_ids(session: AsyncSession, channel: str, rows: list[tuple[str, str, int]], now: datetime) -> None:
+    """(carrier_id, message_id, seq) for channels whose reports carry only carrier ids."""
+    if not rows:
+        return
+    values = [{"channel": channel, "carrier_id": c, "message_id": m, "seq": s, "created_at": now} for c, m, s in rows]
+    await session.execute(dialect_insert(session, CarrierId.__table__).on_conflict_do_nothing(), values)
+
+
+async def lookup_carrier_ids(session: AsyncSession, channel: str, carrier_ids: list[str]) -> dict[str, tuple[str, int]]:
+    t = CarrierId.__table__
+    out: dict[str, tuple[str, int]] = {}
+    for chunk in _chunks(carrier_ids):
+        for cid, mid, seq in await session.execute(select(t.c.carrier_id, t.c.message_id, t.c.seq).where(t.c.channel == channel, t.c.carrier_id.in_(chunk))):
+            out[cid] = (mid, seq)
+    return out
+
+
+async def due_expiries(session: AsyncSession, channel: str, now: datetime, limit: int) -> list[Any]:
+    """Submitted messages still unreported past their validity (a submitted
+    message's ``next_attempt_at`` is its expiry time)."""
+    stmt = (
+        select(*CLAIM_COLUMNS, M.c.part_reports)
+        .where(M.c.status == SUBMITTED, M.c.channel == channel, M.c.next_attempt_at <= now)
+        .order_by(M.c.next_attempt_at)
+        .limit(limit)
+    )
+    if is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list((await session.execute(stmt)).all())
+
+
+async def expired_leases(session: AsyncSession, channel: str, now: datetime, limit: int = 5000) -> list[str]:
+    stmt = select(M.c.id).where(M.c.status == SUBMITTING, M.c.channel == channel, M.c.next_attempt_at <= now).limit(limit)
+    if is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    return [r[0] for r in await session.execute(stmt)]
+
+
+async def mark_unknown(session: AsyncSession, ids: list[str], now: datetime, desc: str) -> None:
+    for chunk in _chunks(ids):
+        await session.execute(
+            update(M).where(M.c.id.in_(chunk), M.c.status == SUBMITTING).values(status=UNKNOWN, status_code="UNKNOWN", status_desc=desc, next_attempt_at=now)
+        )
+
+
+async def submitted_unreported(session: AsyncSession, channel: str, after_id: str, limit: int) -> list[Any]:
+    """Submitted, unreported messages of ``channel`` in id order (paged by
+    ``after_id``), for re-arming an in-process carrier's receipts."""
+    stmt = (
+        select(M.c.id, M.c.number, M.c.parts, M.c.submitted_at, M.c.part_reports)
+        .where(M.c.status == SUBMITTED, M.c.channel == channel, M.c.id > after_id)
+        .order_by(M.c.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).all())
+
+
+# --- reports -------------------------------------------------------------------------
+REPORT_COLUMNS = (
+    M.c.id,
+    M.c.tenant_id,
+    M.c.task_id,
+    M.c.to,
+    M.c.signature,
+    M.c.extend,
+    M.c.parts,
+    M.c.status,
+    M.c.created_at,
+    M.c.submitted_at,
+    M.c.carrier_ids,
+    M.c.part_reports,
+    M.c.next_attempt_at,
+)
+
+
+async def load_for_reports(session: AsyncSession, ids: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    # Sorted, so concurrent report batches on PostgreSQL lock rows in one order.
+    for chunk in _chunks(sorted(ids)):
+        stmt = select(*REPORT_COLUMNS).where(M.c.id.in_(chunk)).order_by(M.c.id)
+        if is_postgres(session):
+            stmt = stmt.with_for_update()
+        for row in await session.execute(stmt):
+            out[row.id] = row
+    return out
+
+
+_REPORT = (
+    update(M)
+    .where(M.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        status_code=bindparam("b_code"),
+        status_desc=bindparam("b_desc"),
+        reported_at=bindparam("b_reported"),
+        part_reports=bindparam("b_parts", type_=M.c.part_reports.type),
+        next_attempt_at=bindparam("b_next"),
+        submitted_at=func.coalesce(M.c.submitted_at, bindparam("b_reported")),
+    )
+)
+
+
+async def record_reports(session: AsyncSession, rows: list[dict]) -> None:
+    """Dicts with b_id, b_status, b_code, b_desc, b_reported, b_parts, b_next."""
+    if rows:
+        await session.execute(_REPORT, rows)
+
+
+# --- uplinks -------------------------------------------------------------------------
+async def insert_uplinks(session: AsyncSession, rows: list[dict]) -> None:
+    if rows:
+        await session.execute(Uplink.__table__.insert(), rows)
+
+
+async def list_uplinks(session: AsyncSession, tenant_id: str, limit: int = 50) -> list[Uplink]:
+    return list(
+        (await session.execute(select(Uplink).where(Uplink.tenant_id == tenant_id).order_by(Uplink.received_at.desc()).limit(limit))).scalars()
+    )
+
+
+# --- C4: the virtual phone -------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    msg_id: str
+    source: str  # channel number (sender port)
+    signature: str
+    text: str  # full text as the handset shows it
+    received_at: datetime
+    status: str  # DELIVRD / failure code / pending
+
+
+async def inbox(session: AsyncSession, number: str, limit: int = 100) -> list[InboxItem]:
+    """What the sandbox handset ``number`` (E.164 digits) received, newest
+    first: every message handed to the sandbox carrier for it, of any tenant."""
+    from tidings.channels.sandbox.carrier import NAME as SANDBOX
+
+    rows = await session.execute(
+        select(M.c.id, M.c.channel_num, M.c.signature, M.c.text, M.c.submitted_at, M.c.reported_at, M.c.status, M.c.status_code)
+        .where(M.c.number == number, M.c.channel == SANDBOX, M.c.submitted_at.is_not(None))
+        .order_by(M.c.created_at.desc())
+        .limit(limit)
+    )
+    out = []
+    for mid, source, signature, text, submitted_at, reported_at, status, code in rows:
+        shown = "pending" if status in (SUBMITTED, SUBMITTING, QUEUED, UNKNOWN) else (code or status)
+        out.append(InboxItem(mid, source, signature, text, reported_at or submitted_at, shown))
+    return out
+
+
+# --- C2: signature deletion guard -----------------------------------------------------------
+async def in_flight_for_signature(session: AsyncSession, tenant_id: str, signature_id: str) -> int:
+    return int(
+        (
+            await session.execute(
+                select(func.count()).select_from(M).where(M.c.status.in_(IN_FLIGHT), M.c.tenant_id == tenant_id, M.c.signature_id == signature_id)
+            )
+        ).scalar_one()
+    )
+
+
+def register_signature_guard() -> None:
+    from tidings.store import sms
+
+    if in_flight_for_signature not in sms.BEFORE_SIGNATURE_DELETE:
+        sms.BEFORE_SIGNATURE_DELETE.append(in_flight_for_signature)
+
+
+register_signature_guard()
+
+
+# --- the message log -------------------------------------------------------------------------
+@dataclass(slots=True)
+class LogFilter:
+    number: str | None = None  # E.164 digits
+    task_id: str | None = None
+    status: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def list_messages(session: AsyncSession, tenant_id: str, f: LogFilter, offset: int, limit: int) -> tuple[list[Message], int]:
+    """A tenant's messages, newest first, and how many match."""
+    cond = [Message.tenant_id == tenant_id]
+    if f.number:
+        cond.append(Message.number == f.number)
+    if f.task_id:
+        cond.append(Message.task_id == f.task_id)
+    if f.status:
+        cond.append(Message.status == f.status)
+    if f.since:
+        cond.append(Message.created_at >= f.since)
+    if f.until:
+        cond.append(Message.created_at < f.until)
+    where = and_(*cond)
+    total = int((await session.execute(select(func.count()).select_from(Message).where(where))).scalar_one())
+    rows = (
+        await session.execute(select(Message).where(where).order_by(Message.created_at.desc(), Message.id.desc()).offset(offset).limit(limit))
+    ).scalars()
+    return list(rows), total
+
+
+async def get_message(session: AsyncSession, tenant_id: str, msg_id: str) -> Message | None:
+    return (await session.execute(select(Message).where(Message.id == msg_id, Message.tenant_id == tenant_id))).scalar_one_or_none()
+
+
+async def get_task(session: AsyncSession, tenant_id: str, task_id: str) -> SendTask | None:
+    return (await session.execute(select(SendTask).where(SendTask.id == task_id, SendTask.tenant_id == tenant_id))).scalar_one_or_none()
+
+
+async def status_counts(session: AsyncSession, tenant_id: str | None = None) -> dict[str, int]:
+    stmt = select(M.c.status, func.count()).group_by(M.c.status)
+    if tenant_id:
+        stmt = stmt.where(M.c.tenant_id == tenant_id)
+    return {s: int(n) for s, n in await session.execute(stmt)}
+
