@@ -1,5 +1,150 @@
+"""The virtual phone: ``/phone/{number}`` is the sandbox carrier's handset
+for ``number`` — what it received, newest first, and a box to reply (uplink).
+
+No authentication, by design (docs/virtual-phone.md): it is the handset of a
+simulated network, like a test phone on a desk.  It shows only what the
+sandbox carrier delivered; messages routed to real carriers never appear.
+Operators who expose the server publicly and do not want it turn it off with
+``[extra] virtual_phone = false`` (or ``TIDINGS_EXTRA='{"virtual_phone": false}'``):
+the pages then answer 404.
+
+Each message is rendered by a partial chosen by its kind
+(``phone_msg_<kind>.html``, ``sms`` when the item has no kind) so later
+products (cards, video messages, service-account profiles) add a template
+instead of touching this page.  The list refreshes itself every few seconds
+by fetching ``/phone/{number}/messages`` (an HTML fragment); the reply box is
+a plain form, so the page works without JavaScript too.
+"""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
 
-router = APIRouter()
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from tidings.api.deps import ctx_of
+from tidings.domain.numbers import NumberError, normalize
+
+router = APIRouter(include_in_schema=False)
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+REFRESH_SECONDS = 3
+SHOWN = 100
+
+_STATUS_WORDS = {"DELIVRD": "Delivered", "pending": "Sending"}
+
+
+def _status(code: str) -> tuple[str, str]:
+    """(text shown, css class) for a message status."""
+    if code in _STATUS_WORDS:
+        return _STATUS_WORDS[code], ("ok" if code == "DELIVRD" else "pending")
+    return f"Failed {code}", "failed"
+
+
+def _view(item) -> dict:
+    text = item.text or ""
+    prefix = f"【{item.signature}】" if item.signature else ""
+    body = text[len(prefix):] if prefix and text.startswith(prefix) else text
+    word, css = _status(item.status)
+    received: datetime = item.received_at
+    return {
+        "kind": getattr(item, "kind", "sms") or "sms",
+        "msg_id": item.msg_id,
+        "source": item.source,
+        "signature": item.signature,
+        "body": body,
+        "iso": received.strftime("%Y-%m-%dT%H:%M:%SZ") if received else "",
+        "when": received.strftime("%Y-%m-%d %H:%M:%S UTC") if received else "",
+        "status": word,
+        "status_class": css,
+        "item": item,
+    }
+
+
+def _enabled(request: Request) -> bool:
+    return bool(ctx_of(request).settings.extra.get("virtual_phone", True))
+
+
+def _number(raw: str) -> str | None:
+    try:
+        return normalize(raw, international=True)
+    except NumberError:
+        return None
+
+
+async def _messages(request: Request, number: str) -> list[dict]:
+    from tidings.store.messages import inbox
+
+    async with ctx_of(request).db.read() as session:
+        items = await inbox(session, number, limit=SHOWN)
+    return [_view(i) for i in items]
+
+
+def _page(number: str, messages: list[dict], *, sent: str | None = None, error: str | None = None, to: str = "", text: str = "") -> str:
+    ports = list(dict.fromkeys(m["source"] for m in messages if m["source"]))
+    return TEMPLATES.get_template("phone.html").render(
+        number=number,
+        display="+" + number,
+        messages=messages,
+        ports=ports,
+        reply_to=to or (ports[0] if ports else ""),
+        reply_text=text,
+        sent=sent,
+        error=error,
+        refresh_ms=REFRESH_SECONDS * 1000,
+        templates=TEMPLATES,
+    )
+
+
+def _not_a_number(raw: str) -> HTMLResponse:
+    html = TEMPLATES.get_template("phone.html").render(number=None, display=raw, invalid=True, messages=[], ports=[])
+    return HTMLResponse(html, status_code=404)
+
+
+@router.get("/phone/{raw}", response_class=HTMLResponse)
+async def phone(raw: str, request: Request, sent: str | None = None) -> Response:
+    if not _enabled(request):
+        return HTMLResponse("Not found", status_code=404)
+    number = _number(raw)
+    if number is None:
+        return _not_a_number(raw)
+    return HTMLResponse(_page(number, await _messages(request, number), sent=sent))
+
+
+@router.get("/phone/{raw}/messages", response_class=HTMLResponse)
+async def phone_messages(raw: str, request: Request) -> Response:
+    if not _enabled(request):
+        return HTMLResponse("Not found", status_code=404)
+    number = _number(raw)
+    if number is None:
+        return HTMLResponse("Not a phone number", status_code=404)
+    html = TEMPLATES.get_template("phone_list.html").render(messages=await _messages(request, number), templates=TEMPLATES)
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/phone/{raw}/reply", response_class=HTMLResponse)
+async def phone_reply(raw: str, request: Request, to: str = Form(""), text: str = Form("")) -> Response:
+    """The handset replies: an uplink from ``number`` to channel number ``to``."""
+    if not _enabled(request):
+        return HTMLResponse("Not found", status_code=404)
+    number = _number(raw)
+    if number is None:
+        return _not_a_number(raw)
+    from tidings.channels.sandbox import ReplyError, reply_from_handset
+
+    try:
+        uplink_id = await reply_from_handset(ctx_of(request), number, to, text)
+    except ReplyError as exc:
+        html = _page(number, await _messages(request, number), error=str(exc), to=to, text=text)
+        return HTMLResponse(html, status_code=400)
+    # Post/redirect/get: a reload does not send the reply twice.
+    return RedirectResponse(f"/phone/{number}?sent={quote(uplink_id)}", status_code=303)
