@@ -88,9 +88,14 @@ def wait_for(fn, timeout: float = 30.0, interval: float = 0.2, what: str = "cond
 
 def wait_final(server: Server, creds: TenantCreds, msg_id: str, timeout: float = 30.0) -> dict:
     final = {"delivered", "failed", "expired", "rejected"}
+    seen: list[dict] = []
 
     def done():
         m = message(server, creds, msg_id)
+        seen[:] = [m]
         return m if m["status"] in final else None
 
-    return wait_for(done, timeout, what=f"message {msg_id} to reach a final status")
+    try:
+        return wait_for(done, timeout, what=f"message {msg_id} to reach a final status")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the message: {seen[-1] if seen else None}") from None

@@ -1,5 +1,101 @@
+"""``tidings messages ...``: the message log from the command line (the same
+view as ``/tidings/v1/messages``), acting on the database as the operator.
+The tenant is named by its name."""
+
 from __future__ import annotations
 
 import typer
 
+from tidings.api.errors import KooError
+from tidings.cli.common import emit, fail, run
+from tidings.context import AppContext
+from tidings.domain.numbers import NumberError, normalize
+from tidings.meters import stream as meters
+from tidings.store import messages as store
+from tidings.store import tenants as tenant_store
+from tidings.store.models.pipeline import STATUSES
+from tidings.timeutil import parse_wire
+
 app = typer.Typer(no_args_is_help=True)
+
+
+async def _tenant_id(ctx: AppContext, name: str) -> str:
+    async with ctx.db.read() as session:
+        tenant = await tenant_store.tenant_by_name(session, name)
+    if tenant is None or tenant.is_platform:
+        raise KooError("TD.00000404", f"no tenant {name!r}")
+    return tenant.id
+
+
+def _run(fn):
+    try:
+        return run(fn)
+    except KooError as exc:
+        fail(f"{exc.code}: {exc.msg}")
+
+
+@app.command("list")
+def list_(
+    tenant: str,
+    number: str = typer.Option(None, help="Recipient, any spelling the send API accepts"),
+    task: str = typer.Option(None, help="Task id"),
+    status: str = typer.Option(None, help=" | ".join(STATUSES)),
+    since: str = typer.Option(None, help="Created at or after (ISO 8601, UTC)"),
+    until: str = typer.Option(None, help="Created before (ISO 8601, UTC)"),
+    offset: int = typer.Option(0, min=0),
+    limit: int = typer.Option(20, min=1, max=1000),
+) -> None:
+    """A tenant's messages, newest first."""
+    from tidings.api.messages import summary
+
+    f = store.LogFilter(task_id=task)
+    try:
+        f.number = normalize(number, international=True) if number else None
+        f.since, f.until = parse_wire(since), parse_wire(until)
+    except (NumberError, ValueError) as exc:
+        fail(str(exc))
+    if status and status not in STATUSES:
+        fail(f"status must be one of {', '.join(STATUSES)}")
+    f.status = status
+
+    async def go(ctx: AppContext) -> dict:
+        tid = await _tenant_id(ctx, tenant)
+        async with ctx.db.read() as session:
+            rows, total = await store.list_messages(session, tid, f, offset, limit)
+        return {"messages": [summary(m) for m in rows], "page_info": {"offset": offset, "limit": limit, "total": total}}
+
+    emit(_run(go))
+
+
+@app.command("show")
+def show(msg_id: str, tenant: str = typer.Option(..., help="The tenant the message belongs to")) -> None:
+    """One message: text, parts, attempts, times, part reports, callbacks."""
+    from tidings.api.messages import _callbacks, summary
+
+    async def go(ctx: AppContext) -> dict:
+        tid = await _tenant_id(ctx, tenant)
+        async with ctx.db.read() as session:
+            m = await store.get_message(session, tid, msg_id)
+            if m is None:
+                raise KooError("TD.00000404", f"no message {msg_id} for tenant {tenant}")
+            out = summary(m)
+            out.update(text=m.text, part_reports=m.part_reports or [], carrier_ids=m.carrier_ids or [])
+            out["callbacks"] = await _callbacks(session, tid, msg_id)
+        return out
+
+    emit(_run(go))
+
+
+@app.command("stats")
+def stats(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
+    """Messages per status, and (with --tenant) the SMS parts metered as delivered."""
+
+    async def go(ctx: AppContext) -> dict:
+        tid = await _tenant_id(ctx, tenant) if tenant else None
+        async with ctx.db.read() as session:
+            out: dict = {"statuses": await store.status_counts(session, tid)}
+            if tid:
+                out["metered"] = {meters.SMS_PART_DELIVERED: await meters.usage(session, tid, meters.SMS_PART_DELIVERED)}
+        return out
+
+    emit(_run(go))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.domain.frequency import Counter
@@ -195,16 +195,19 @@ async def mark_submitted_alike(session: AsyncSession, ids: list[str], now: datet
         )
 
 
+# Constants rendered into the SQL: executemany() cannot expand an IN list.
+_MOVABLE = or_(*(M.c.status == literal_column(f"'{s}'") for s in (QUEUED, SUBMITTING, UNKNOWN)))
+
 _RECORD = (
     update(M)
     .where(M.c.id == bindparam("b_id"))
     .values(
         # A report may have finalized the message while the submit was in
         # flight (fast carriers): then only the bookkeeping columns change.
-        status=case((M.c.status.in_((QUEUED, SUBMITTING, UNKNOWN)), bindparam("b_status")), else_=M.c.status),
-        next_attempt_at=case((M.c.status.in_((QUEUED, SUBMITTING, UNKNOWN)), bindparam("b_next")), else_=M.c.next_attempt_at),
-        status_code=case((M.c.status.in_((QUEUED, SUBMITTING, UNKNOWN)), bindparam("b_code")), else_=M.c.status_code),
-        status_desc=case((M.c.status.in_((QUEUED, SUBMITTING, UNKNOWN)), bindparam("b_desc")), else_=M.c.status_desc),
+        status=case((_MOVABLE, bindparam("b_status")), else_=M.c.status),
+        next_attempt_at=case((_MOVABLE, bindparam("b_next")), else_=M.c.next_attempt_at),
+        status_code=case((_MOVABLE, bindparam("b_code")), else_=M.c.status_code),
+        status_desc=case((_MOVABLE, bindparam("b_desc")), else_=M.c.status_desc),
         attempts=bindparam("b_attempts"),
         submitted_at=func.coalesce(M.c.submitted_at, bindparam("b_submitted")),
         reported_at=func.coalesce(M.c.reported_at, bindparam("b_reported")),

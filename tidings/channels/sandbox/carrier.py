@@ -87,6 +87,13 @@ class _Due:
     report: DeliveryReport = field(compare=False)
 
 
+def _final(b: magic.Behaviour) -> tuple[str, str]:
+    """The receipt status of an accepted message."""
+    if b.kind in (magic.REPORT_FAIL, magic.HANDSET_OFF):
+        return b.code, b.desc
+    return "DELIVRD", "delivered"
+
+
 class SandboxCarrier:
     name = NAME
     confirms_in_transaction = True
@@ -139,12 +146,13 @@ class SandboxCarrier:
             self.submitted += 1
             if kind == magic.NO_REPORT:
                 continue
+            code, desc = _final(b)
             if kind == magic.HANDSET_OFF:
-                delay, code, desc = self.config.handset_off_seconds, b.code, b.desc
+                delay = self.config.handset_off_seconds
             elif kind == magic.SLOW:
-                delay, code, desc = self.config.slow_seconds, "DELIVRD", "delivered"
+                delay = self.config.slow_seconds
             else:
-                delay, code, desc = uniform(lo, hi) / 1000.0, b.code, b.desc
+                delay = uniform(lo, hi) / 1000.0
             self._staged[msg.message_id] = [
                 (loop_now + delay, DeliveryReport(msg.message_id, cid, code, desc, utcnow(), NAME)) for cid in ids
             ]
@@ -176,13 +184,13 @@ class SandboxCarrier:
             b = magic.behaviour(p.destination)
             if b.kind in (magic.NO_REPORT, magic.REFUSE):
                 continue
+            code, desc = _final(b)
             if b.kind == magic.HANDSET_OFF:
-                elapsed = (utcnow() - p.submitted_at).total_seconds()
-                delay, code, desc = max(0.0, self.config.handset_off_seconds - elapsed), b.code, b.desc
+                delay = max(0.0, self.config.handset_off_seconds - (utcnow() - p.submitted_at).total_seconds())
             elif b.kind == magic.SLOW:
-                delay, code, desc = self.config.slow_seconds, "DELIVRD", "delivered"
+                delay = self.config.slow_seconds
             else:
-                delay, code, desc = self._rng.uniform(lo, hi) / 1000.0, b.code, b.desc
+                delay = self._rng.uniform(lo, hi) / 1000.0
             for seq in range(1, p.parts + 1):
                 if seq in p.reported_seqs:
                     continue
