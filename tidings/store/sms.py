@@ -27,6 +27,7 @@ from tidings import review
 from tidings.api.errors import KooError, not_found
 from tidings.domain.templates import SendTemplate, TemplateVariable
 from tidings.store.models.sms import (
+    APP_LAUNCHED,
     APP_SUSPENDED,
     SIG_PENDING_REVIEW,
     SIG_PROCESSING,
@@ -395,8 +396,6 @@ async def app_any_tenant(session: AsyncSession, app_id: str) -> SmsApp | None:
 
 
 async def set_app_suspended(session: AsyncSession, app: SmsApp, suspended: bool, actor: str, reason: str = "") -> SmsApp:
-    from tidings.store.models.sms import APP_LAUNCHED
-
     before = app.status
     app.status = APP_SUSPENDED if suspended else APP_LAUNCHED
     app.suspend_reason = reason[:255] if suspended else ""
