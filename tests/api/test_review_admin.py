@@ -76,7 +76,7 @@ def test_channel_ranges_are_validated_and_listed(server: Server):
         assert overlap.status_code == 400 and "overlaps" in overlap.json()["error_msg"]
         ranges = c.get("/admin/v1/sms/channel-ranges").json()["ranges"]
     assert any(r["first"] == "1069777000" and r["size"] == 1000 for r in ranges)
-    listed = server.cli_json("review", "pool", "list")
+    listed = server.cli_json("sms", "pool", "list")
     assert any(r["note"] == "test range" for r in listed)
 
 

@@ -117,3 +117,16 @@ def test_suspend_needs_the_operator(server: Server):
     with server.http(creds) as c:
         r = c.post(f"/admin/v1/sms/apps/{app_id}/suspend", json={})
     assert r.status_code == 403
+
+
+def test_operator_cli_suspends_and_resumes_an_application(server: Server):
+    sdk = server.sdk(approved_tenant(server))
+    app_id = make_app(sdk, "cli-risky")
+    out = server.cli_json("sms", "apps", "suspend", app_id, "--reason", "spam reports")
+    assert out["status"] == "SUSPENDED" and out["suspend_reason"] == "spam reports"
+    err = koo_error(lambda: sdk.update_aim_msg_app(UpdateAimMsgAppRequest(app_id=app_id, body=MsgAppRequest(app_name="x"))))
+    assert err.error_code == "KM.00001102"
+    assert server.cli_json("sms", "apps", "resume", app_id)["status"] == "LAUNCHED"
+    sdk.update_aim_msg_app(UpdateAimMsgAppRequest(app_id=app_id, body=MsgAppRequest(app_name="x")))
+    missing = server.cli("sms", "apps", "suspend", "no-such-app", check=False)
+    assert missing.returncode != 0 and "does not exist" in missing.stderr

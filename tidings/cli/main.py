@@ -23,9 +23,10 @@ app.add_typer(key_app, name="key")
 
 
 def _product_groups() -> None:
-    from tidings.cli import channels, filing, messages, review, sandbox
+    from tidings.cli import channels, filing, messages, review, sandbox, sms
 
     app.add_typer(review.app, name="review", help="Review queue: signatures, templates, filings (operators).")
+    app.add_typer(sms.app, name="sms", help="SMS applications and the channel-number pool (operators).")
     app.add_typer(filing.app, name="filing", help="Enterprise filing per product area.")
     app.add_typer(messages.app, name="messages", help="The message log: find messages, parts, reports, callbacks.")
     app.add_typer(sandbox.app, name="sandbox", help="The sandbox carrier: virtual handsets, uplink replies.")

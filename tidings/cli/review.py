@@ -1,6 +1,5 @@
 """``tidings review ...``: the operator's review queue from the command line
-(the same actions as ``/admin/v1/reviews``), plus the SMS channel-number pool
-(numbers are handed out when a signature's review passes)."""
+(the same actions as ``/admin/v1/reviews``)."""
 
 from __future__ import annotations
 
@@ -15,8 +14,6 @@ from tidings.review import operator as ops
 from tidings.store import sms as sms_store
 
 app = typer.Typer(no_args_is_help=True)
-pool_app = typer.Typer(no_args_is_help=True, help="SMS channel-number pool (assigned to approved signatures).")
-app.add_typer(pool_app, name="pool")
 
 
 def _actor() -> str:
@@ -65,41 +62,3 @@ def reject(review_id: str, reason: str = typer.Option(..., help="Why (shown to t
 def expedite(review_id: str, desc: str = typer.Option("", help="Why it is urgent")) -> None:
     """Move a pending review to the front of the queue."""
     emit(_run(lambda ctx: ops.expedite(ctx, review_id, actor=_actor(), desc=desc)))
-
-
-@pool_app.command("list")
-def pool_list() -> None:
-    """Configured ranges with assigned and free counts."""
-
-    async def go(ctx: AppContext) -> list:
-        async with ctx.db.read() as session:
-            return await sms_store.pool_summary(session)
-
-    emit(_run(go))
-
-
-@pool_app.command("add")
-def pool_add(
-    first: str = typer.Option(None, help="First number of the range"),
-    last: str = typer.Option(None, help="Last number (same number of digits)"),
-    prefix: str = typer.Option(None, help="Or: every number with this prefix ..."),
-    suffix_digits: int = typer.Option(None, help="... followed by this many digits"),
-    note: str = typer.Option(""),
-) -> None:
-    """Add numbers; signatures waiting for one (PROCESSING) get theirs at once."""
-    if prefix is not None:
-        if not suffix_digits:
-            fail("--suffix-digits is required with --prefix")
-        first, last = prefix + "0" * suffix_digits, prefix + "9" * suffix_digits
-    if not first or not last:
-        fail("give --first and --last, or --prefix and --suffix-digits")
-
-    async def go(ctx: AppContext) -> dict:
-        async with ctx.db.write() as session:
-            try:
-                rng = await sms_store.add_range(session, first, last, _actor(), note)
-            except sms_store.PoolError as exc:
-                raise KooError("KM.00000001", f"Invalid parameter range: {exc}") from None
-            return {"range_id": rng.id, "first": rng.first, "last": rng.last, "note": rng.note}
-
-    emit(_run(go))
