@@ -51,9 +51,12 @@ async def test_remember_then_match_survives_a_new_matcher(db):
     # A restarted process: a fresh matcher on the same database knows them.
     again = DbReceiptMatcher(db, "cmcc-a")
     assert await again.match(["A2", "B1", "ZZ"]) == {"A2": ("msg1", 2), "B1": ("msg2", 1)}
-    # Remembering the same id twice (dispatcher and channel, or a resubmit) is harmless.
+    # Remembering the same id twice (dispatcher and channel) is harmless; an id
+    # issued again (an SMSC that restarted and counts from 1) maps to the newest message.
     await again.remember([("A1", "msg1", 1)])
     assert await again.match(["A1"]) == {"A1": ("msg1", 1)}
+    await again.remember([("A1", "msg9", 1), ("B1", "msg8", 1), ("B1", "msg7", 2)])
+    assert await again.match(["A1", "B1"]) == {"A1": ("msg9", 1), "B1": ("msg7", 2)}
 
 
 async def test_ids_are_per_channel(db):

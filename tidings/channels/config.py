@@ -523,3 +523,26 @@ def failover_target(ctx: AppContext, product: str, destination: str, current: st
     registry = registry_of(ctx)
     up = _is_up(registry)
     return current_table(ctx).failover(product, destination, current, lambda n: registry.has(n) and up(n))
+
+
+async def move_messages(session, moves: list[dict]) -> None:  # noqa: ANN001
+    """Failover: ``{"b_id", "b_channel"}`` per message, in the dispatcher's
+    transaction; only messages still queued move (a report or another worker
+    may have settled one meanwhile)."""
+    from sqlalchemy import bindparam, update
+
+    from tidings.store.models.pipeline import QUEUED, Message
+
+    m = Message.__table__
+    stmt = update(m).where(m.c.id == bindparam("b_id"), m.c.status == QUEUED).values(channel=bindparam("b_channel"))
+    await session.execute(stmt, moves)
+
+
+def _register() -> None:
+    from tidings.channels.registry import REGISTRY_HOOKS
+
+    if install not in REGISTRY_HOOKS:
+        REGISTRY_HOOKS.append(install)
+
+
+_register()

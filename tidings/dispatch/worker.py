@@ -187,6 +187,7 @@ class Dispatcher:
         updates: list[dict] = []
         carrier_rows: list[tuple[str, str, int]] = []
         items: dict[str, list[dict]] = defaultdict(list)
+        moves: list[dict] = []
         for row in rows:
             res = by_id.get(row.id)
             attempt = row.attempts + 1
@@ -209,6 +210,11 @@ class Dispatcher:
                     desc = f"{res.error_desc or 'transient failure'}; gave up after {attempt} attempts"
                     updates.append(self._update(row.id, FAILED, None, res.error_code or "FAILED", desc, attempt, None, now, None))
                     items[row.tenant_id].extend(self._receipts(row, res.error_code or "FAILED", desc, now))
+                elif (alt := self._failover(row, res)) is not None:
+                    # Another route's channel is up: move it there now instead of waiting here.
+                    self.stats["failed_over"] = self.stats.get("failed_over", 0) + 1
+                    moves.append({"b_id": row.id, "b_channel": alt})
+                    updates.append(self._update(row.id, QUEUED, now, res.error_code, f"{res.error_desc or 'transient failure'}; moved to {alt}", attempt, None, None, None))
                 else:
                     self.stats["retried"] += 1
                     updates.append(self._update(row.id, QUEUED, retry_at, res.error_code, res.error_desc, attempt, None, None, None))
@@ -224,6 +230,10 @@ class Dispatcher:
         if alike:
             await store.mark_submitted_alike(session, alike, now)
         await store.record_outcomes(session, updates)
+        if moves:
+            from tidings.channels.config import move_messages
+
+            await move_messages(session, moves)
         if carrier_rows:
             await store.save_carrier_ids(session, self.channel.name, carrier_rows, now)
         if items:
@@ -231,6 +241,15 @@ class Dispatcher:
         unknown = sum(1 for u in updates if u["b_status"] == UNKNOWN)
         if unknown:
             log.warning("channel %s: %d submits with unknown outcome (policy: %s)", self.channel.name, unknown, self.policy)
+
+    def _failover(self, row, res: SubmitResult) -> str | None:
+        """The next route's channel for a transient refusal (routes: tidings.channels.config);
+        not when a part was already accepted here (moving would resend it)."""
+        if res.carrier_message_ids:
+            return None
+        from tidings.channels.config import failover_target
+
+        return failover_target(self.ctx, row.product, row.number, self.channel.name)
 
     @staticmethod
     def _update(mid, status, next_at, code, desc, attempts, submitted, reported, carrier) -> dict:

@@ -25,11 +25,11 @@ laundered through a second carrier), and neither is an ``unknown`` outcome
 (the first carrier may have it: sending it elsewhere would be a duplicate that
 ``unknown_policy=fail`` promised not to make).
 
-No matching route means no candidate.  When the operator has defined no
-routes at all the table is *empty* and the caller falls back to its default
-channel (the sandbox in the embedded set-up); once any route exists, a number
-no route matches is not sent (the dispatcher fails it), so a production
-install never sends real traffic to the sandbox by accident.
+No matching route means no candidate (an empty list, ``pick`` None): the
+caller then uses its default channel (the registry's ``channels.default``,
+the sandbox out of the box).  A production install therefore either adds a
+catch-all route (empty prefix) or sets the default to a real carrier, so no
+real traffic reaches the sandbox by accident (docs/smpp.md).
 
 Pure: no I/O.  ``is_up`` is a callable the caller supplies from what it knows
 about live channels.

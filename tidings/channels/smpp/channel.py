@@ -41,6 +41,7 @@ from typing import Any, Literal, Sequence
 
 from tidings.channels.base import ChannelEvents, DeliveryReport, OutboundMessage, SubmitResult, Uplink
 from tidings.domain import sms_text
+from tidings.timeutil import utcnow
 
 from .client import ClientConfig, Outcome, SmppClient, SubmitOutcome
 from .matcher import InMemoryReceiptMatcher, ReceiptMatcher
@@ -50,6 +51,11 @@ from .receipt import IdTransform, canonical_id, is_receipt, parse_receipt, utc_o
 log = logging.getLogger("tidings.smpp")
 
 UNKNOWN_OUTCOME = "UNKNOWN"  # SubmitResult.error_code when a part's fate is unknown
+
+
+def _naive_utc(dt: datetime) -> datetime:
+    """Reports and uplinks carry naive UTC, the platform's storage convention."""
+    return dt if dt.tzinfo is None else dt.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 @dataclass(slots=True)
@@ -292,7 +298,7 @@ class SmppChannel:
                 fut.set_result(0)
                 return fut
             report = DeliveryReport(None, r.carrier_message_id, r.status, r.description,
-                                    r.done_at or datetime.now(timezone.utc), self.name)
+                                    _naive_utc(r.done_at) if r.done_at else utcnow(), self.name)
             self._receipts.append((report, fut))
             self._wake.set()
             return fut
@@ -308,7 +314,7 @@ class SmppChannel:
         self._expire_uplinks()
         if info is None or info[1] <= 1:
             text = sms_text.decode_by_data_coding(dc, payload, self.config.inbound_dc0)
-            self._uplinks.append((Uplink(source, destination, text, datetime.now(timezone.utc), self.name), fut))
+            self._uplinks.append((Uplink(source, destination, text, utcnow(), self.name), fut))
             self._wake.set()
             return
         ref, total, seq = info
@@ -333,7 +339,7 @@ class SmppChannel:
         else:
             text = "".join(decode(buf.data_coding, buf.parts[i], self.config.inbound_dc0) if i in buf.parts else "…"
                            for i in range(1, buf.total + 1))
-        return Uplink(buf.source, buf.destination, text, datetime.now(timezone.utc), self.name)
+        return Uplink(buf.source, buf.destination, text, utcnow(), self.name)
 
     def _expire_uplinks(self) -> None:
         if not self._uplink_parts:

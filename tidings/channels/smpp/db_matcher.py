@@ -11,8 +11,9 @@ Every call is one statement batch in one transaction: the channel's receipt
 worker hands over everything that arrived since its last turn, so at 12,000
 submits/s a turn is a few hundred ids and the database sees a handful of
 statements per turn, not one per part.  Inserts ignore duplicates (``ON
-CONFLICT DO NOTHING``): the dispatcher may record the same ids with the
-submit's outcome, and a resubmitted part may be remembered twice.
+CONFLICT DO UPDATE``): the dispatcher records the same ids with the
+submit's outcome, and an SMSC that restarts may issue an old id again, for a
+new message, which must then win.
 
 Parked receipts are rare; to keep them off the hot path, :meth:`parked` only
 queries when this process parked something (or at start-up found parked rows
@@ -81,9 +82,13 @@ class DbReceiptMatcher:
         if not entries:
             return
         now = utcnow()
+        latest = {cid: (mid, part) for cid, mid, part in entries}  # one row per id and statement (PostgreSQL requires it)
         rows = [{"channel": self.channel, "carrier_id": cid, "message_id": mid, "seq": part, "created_at": now}
-                for cid, mid, part in entries]
-        stmt = self._insert(CarrierId).on_conflict_do_nothing(index_elements=["channel", "carrier_id"])
+                for cid, (mid, part) in latest.items()]
+        ins = self._insert(CarrierId)
+        # The newest issue of an id wins: an SMSC that restarts may count its ids from 1 again.
+        stmt = ins.on_conflict_do_update(index_elements=["channel", "carrier_id"], set_={
+            "message_id": ins.excluded.message_id, "seq": ins.excluded.seq, "created_at": ins.excluded.created_at})
         async with self.db.write() as session:
             for chunk in _chunks(rows):
                 await session.execute(stmt, chunk)
