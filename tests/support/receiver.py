@@ -153,6 +153,8 @@ class Receiver:
 
             def setup(self) -> None:
                 super().setup()
+                # Without it, keep-alive requests wait ~40 ms for delayed ACKs (Nagle).
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 with rx._lock:
                     rx._conns.add(self.connection)
 

@@ -344,7 +344,7 @@ class CallbackDelivery:
                     unsent,
                 )
             if attempt_rows:
-                await conn.execute(insert(ATTEMPTS).values(attempt_rows))
+                await conn.execute(insert(ATTEMPTS), attempt_rows)
         for g in given_up:
             log.warning("callback outbox row %s given up: %s", g["b_id"], g["b_error"])
 
