@@ -1,13 +1,20 @@
 """SMPP channel throughput against the node-smpp peer (a script, not a test).
 
-    /tmp/probe-venv/bin/python bench/smpp.py [--messages N] [--windows 1,10,50]
+    .venv/bin/python bench/smpp.py [--messages N] [--windows 1,10,50] [--db sqlite,postgresql] [--no-memory]
 
 Measures submits/s **with every receipt matched** (the clock stops when the
-last DeliveryReport reached the events sink) for SmppChannel alone: codec,
-session, window, in-memory matcher, no database.  Then the peer's own ceiling
-with the barest client: one socket, submit_sm pipelined from a precomputed
-template, receipts answered, our codec only.
+last DeliveryReport reached the events sink) for
+
+* SmppChannel alone: codec, session, window, in-memory matcher, no database;
+* SmppChannel with its persistence (``--db``): the DbReceiptMatcher stores
+  every submit's carrier id and matches every receipt through the database
+  (SQLite file with WAL, or PostgreSQL at 127.0.0.1), in batches, one
+  transaction per batch;
+
+then the peer's own ceiling with the barest client: one socket, submit_sm
+pipelined from a precomputed template, receipts answered, our codec only.
 """
+
 
 from __future__ import annotations
 
@@ -58,9 +65,14 @@ class Sink:
         pass
 
 
-async def bench_channel(port: int, window: int, n: int, batch: int = 500) -> float:
+async def bench_channel(port: int, window: int, n: int, batch: int = 500, db=None, name: str = "bench") -> float:
     sink = Sink(n)
-    ch = SmppChannel(SmppConfig(port=port, system_id="bench", password="pw", window=window))
+    matcher = None
+    if db is not None:
+        from tidings.channels.smpp.db_matcher import DbReceiptMatcher
+
+        matcher = DbReceiptMatcher(db, name)
+    ch = SmppChannel(SmppConfig(name=name, port=port, system_id="bench", password="pw", window=window), matcher=matcher)
     await ch.start(sink)
     await ch.wait_bound(10)
     msgs = [OutboundMessage(str(i), "t", "10690000", "8613800138000", f"【华为云】验证码{i:06d}", 1) for i in range(n)]
@@ -127,24 +139,63 @@ async def bench_raw(port: int, n: int, pipeline: int = 1000) -> float:
     return n / elapsed
 
 
+def make_db(kind: str):
+    """A fresh, migrated database: (url, cleanup)."""
+    import tempfile
+
+    from tidings.store.db import Database
+    from tidings.store.migrate import upgrade
+
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp(prefix='bench-smpp-')) / 'b.db'}"
+        cleanup = None
+    else:
+        from tests.support.harness import create_pg_database, drop_pg_database
+
+        url = create_pg_database()
+        cleanup = lambda: drop_pg_database(url)  # noqa: E731
+    upgrade(url)
+    return url, cleanup
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=20000)
     ap.add_argument("--windows", default="1,10,50")
+    ap.add_argument("--db", default="sqlite,postgresql", help="persisted configurations to run ('' for none)")
+    ap.add_argument("--no-memory", action="store_true", help="skip the in-memory configuration")
+    ap.add_argument("--no-raw", action="store_true", help="skip the peer's raw ceiling")
     args = ap.parse_args()
     port = free_port()
     pid = start_peer(port)
+    windows = [int(x) for x in args.windows.split(",")]
     try:
         rows = []
-        for w in (int(x) for x in args.windows.split(",")):
-            n = min(args.messages, 3000) if w == 1 else args.messages
-            rows.append((f"SmppChannel window={w}", n, await bench_channel(port, w, n)))
-        rows.append(("raw pipelined client (peer ceiling)", args.messages, await bench_raw(port, args.messages)))
+        if not args.no_memory:
+            for w in windows:
+                n = min(args.messages, 3000) if w == 1 else args.messages
+                rows.append((f"SmppChannel window={w}", n, await bench_channel(port, w, n)))
+        for kind in [k for k in args.db.split(",") if k]:
+            from tidings.store.db import Database
+
+            url, cleanup = await asyncio.to_thread(make_db, kind)
+            db = Database(url)
+            try:
+                for w in windows:
+                    n = min(args.messages, 3000) if w == 1 else args.messages
+                    rows.append((f"+ DbReceiptMatcher ({kind}) window={w}", n,
+                                 await bench_channel(port, w, n, db=db, name=f"bench-w{w}")))
+            finally:
+                await db.dispose()
+                if cleanup:
+                    await asyncio.to_thread(cleanup)
+        if not args.no_raw:
+            rows.append(("raw pipelined client (peer ceiling)", args.messages, await bench_raw(port, args.messages)))
     finally:
         os.kill(pid, signal.SIGTERM)
-    print(f"{'setup':<38} {'messages':>9} {'submits/s with receipts':>24}")
+    print(f"{'setup':<46} {'messages':>9} {'submits/s with receipts':>24}")
     for name, n, rate in rows:
-        print(f"{name:<38} {n:>9} {rate:>24,.0f}")
+        print(f"{name:<46} {n:>9} {rate:>24,.0f}")
 
 
 if __name__ == "__main__":

@@ -81,8 +81,9 @@ async def test_park_parked_unpark(db):
     await m.park([report("P1"), report("P1", "UNDELIV"), report("P2")])
     got = await m.parked(["P1", "P9"])
     assert [(r.carrier_message_id, r.status) for r in got] == [("P1", "DELIVRD"), ("P1", "UNDELIV")]
-    # A new process finds what the last one parked.
+    # A new process finds what the last one parked, once it knows the id.
     fresh = DbReceiptMatcher(db, "park")
+    await fresh.remember([("P2", "m2", 1)])
     assert [r.carrier_message_id for r in await fresh.parked(["P2"])] == ["P2"]
     await fresh.unpark(["P1", "P2"])
     assert await fresh.parked(["P1", "P2"]) == [] and await fresh.parked_count() == 0
@@ -103,7 +104,7 @@ async def test_expiry_forgets_old_rows(db):
     await m.park([report("O2")])
     assert await m.expire(now=utcnow() + timedelta(days=1)) == (0, 0)
     assert await m.expire(now=utcnow() + timedelta(days=8)) == (1, 1)
-    assert await m.match(["O1"]) == {} and await m.parked_count() == 0
+    assert await DbReceiptMatcher(db, "old").match(["O1"]) == {} and await m.parked_count() == 0
 
 
 class Events:

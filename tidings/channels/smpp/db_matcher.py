@@ -15,19 +15,26 @@ CONFLICT DO UPDATE``): the dispatcher records the same ids with the
 submit's outcome, and an SMSC that restarts may issue an old id again, for a
 new message, which must then win.
 
-Parked receipts are rare; to keep them off the hot path, :meth:`parked` only
-queries when this process parked something (or at start-up found parked rows
-left by an earlier run), and every ``sweep_interval`` it looks at every parked
-row of the channel whose id is now known: that catches a receipt parked by
-another worker process for an id this one remembered.  The sweep also expires
+The hot path stays off the database where it can: :meth:`match` answers
+from the ids this process remembered lately (an LRU of ``cache_size``) and
+asks the database only for the rest (receipts after a restart, or for a
+submit another worker made); :meth:`parked` queries only for ids this
+process parked, and every ``sweep_interval`` (and at the first call, for
+receipts parked by an earlier run) it looks at every parked row of the
+channel whose id is known by now, which also catches a receipt parked by
+another worker for an id this one remembered.  :meth:`remember` writes at
+most every ``min_write_interval`` so a busy channel's ids go in hundreds per
+transaction.  The sweep also expires
 rows older than ``retention`` (a receipt later than that is not coming; its
 message has long expired).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 from typing import Sequence
 
@@ -55,25 +62,38 @@ def _chunks(items: Sequence, size: int = _CHUNK):
 
 class DbReceiptMatcher:
     def __init__(self, db: Database, channel: str, *, retention: timedelta = timedelta(days=7),
-                 sweep_interval: float = 5.0) -> None:
+                 sweep_interval: float = 5.0, min_write_interval: float = 0.01, cache_size: int = 200_000) -> None:
         self.db = db
         self.channel = channel
         self.retention = retention
         self.sweep_interval = sweep_interval
+        self.min_write_interval = min_write_interval
+        self.cache_size = cache_size
         self._insert = sqlite.insert if db.is_sqlite else postgresql.insert
-        # None: not looked yet (the first parked() call checks the table once).
-        self._maybe_parked: bool | None = None
-        self._next_sweep = time.monotonic() + sweep_interval
+        self._ids = CarrierId.__table__
+        self._parked_t = ParkedReceipt.__table__
+        # Ids this process remembered lately: most receipts come within seconds,
+        # so they match here; the database answers for the rest (restarts, other workers).
+        self._recent: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        # Ids this process parked and not yet reported; the sweep finds everyone else's.
+        self._parked_ids: set[str] = set()
+        self._next_sweep = 0.0  # the first call sweeps: receipts parked by an earlier run
         self._next_expiry = 0.0
+        self._last_write = 0.0
+        t, p = self._ids, self._parked_t
         self._match_stmt = (
-            select(CarrierId.carrier_id, CarrierId.message_id, CarrierId.seq)
-            .where(CarrierId.channel == channel, CarrierId.carrier_id.in_(bindparam("ids", expanding=True)))
+            select(t.c.carrier_id, t.c.message_id, t.c.seq)
+            .where(t.c.channel == channel, t.c.carrier_id.in_(bindparam("ids", expanding=True)))
         )
         self._parked_stmt = (
-            select(ParkedReceipt.carrier_id, ParkedReceipt.status, ParkedReceipt.description, ParkedReceipt.done_at)
-            .where(ParkedReceipt.channel == channel, ParkedReceipt.carrier_id.in_(bindparam("ids", expanding=True)))
-            .order_by(ParkedReceipt.id)
+            select(p.c.carrier_id, p.c.status, p.c.description, p.c.done_at)
+            .where(p.c.channel == channel, p.c.carrier_id.in_(bindparam("ids", expanding=True)))
+            .order_by(p.c.id)
         )
+        ins = self._insert(t)
+        # The newest issue of an id wins: an SMSC that restarts may count its ids from 1 again.
+        self._remember_stmt = ins.on_conflict_do_update(index_elements=["channel", "carrier_id"], set_={
+            "message_id": ins.excluded.message_id, "seq": ins.excluded.seq, "created_at": ins.excluded.created_at})
 
     def __repr__(self) -> str:
         return f"DbReceiptMatcher({self.channel!r})"
@@ -81,26 +101,44 @@ class DbReceiptMatcher:
     async def remember(self, entries: Sequence[Entry]) -> None:
         if not entries:
             return
+        # Pace the writes: the channel's worker calls once per turn, and while
+        # this waits the next turn's ids pile up, so under load a transaction
+        # carries hundreds of ids instead of a dozen (the commit is the cost).
+        wait = self._last_write + self.min_write_interval - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
         now = utcnow()
         latest = {cid: (mid, part) for cid, mid, part in entries}  # one row per id and statement (PostgreSQL requires it)
         rows = [{"channel": self.channel, "carrier_id": cid, "message_id": mid, "seq": part, "created_at": now}
                 for cid, (mid, part) in latest.items()]
-        ins = self._insert(CarrierId)
-        # The newest issue of an id wins: an SMSC that restarts may count its ids from 1 again.
-        stmt = ins.on_conflict_do_update(index_elements=["channel", "carrier_id"], set_={
-            "message_id": ins.excluded.message_id, "seq": ins.excluded.seq, "created_at": ins.excluded.created_at})
         async with self.db.write() as session:
             for chunk in _chunks(rows):
-                await session.execute(stmt, chunk)
+                await session.execute(self._remember_stmt, chunk)
+        self._last_write = time.monotonic()
+        recent = self._recent
+        for cid, hit in latest.items():
+            recent[cid] = hit
+            recent.move_to_end(cid)
+        while len(recent) > self.cache_size:
+            recent.popitem(last=False)
 
     async def match(self, carrier_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
         if not carrier_ids:
             return {}
+        recent = self._recent
         out: dict[str, tuple[str, int]] = {}
-        async with self.db.read() as session:
-            for chunk in _chunks(list(dict.fromkeys(carrier_ids))):
-                for cid, mid, seq in await session.execute(self._match_stmt, {"ids": chunk}):
-                    out[cid] = (mid, seq)
+        missing: list[str] = []
+        for cid in dict.fromkeys(carrier_ids):
+            hit = recent.get(cid)
+            if hit is None:
+                missing.append(cid)
+            else:
+                out[cid] = hit
+        if missing:
+            async with self.db.read() as session:
+                for chunk in _chunks(missing):
+                    for cid, mid, seq in await session.execute(self._match_stmt, {"ids": chunk}):
+                        out[cid] = (mid, seq)
         return out
 
     async def park(self, reports: Sequence[DeliveryReport]) -> None:
@@ -112,19 +150,18 @@ class DbReceiptMatcher:
                 for r in reports]
         async with self.db.write() as session:
             for chunk in _chunks(rows):
-                await session.execute(self._insert(ParkedReceipt), chunk)
-        self._maybe_parked = True
+                await session.execute(self._insert(self._parked_t), chunk)
+        self._parked_ids.update(r["carrier_id"] for r in rows)
 
     async def parked(self, carrier_ids: Sequence[str]) -> list[DeliveryReport]:
         if time.monotonic() >= self._next_sweep:
             return await self._sweep()
-        if self._maybe_parked is None:
-            self._maybe_parked = await self.parked_count() > 0
-        if not self._maybe_parked or not carrier_ids:
+        mine = [cid for cid in dict.fromkeys(carrier_ids) if cid in self._parked_ids]
+        if not mine:
             return []
         out: list[DeliveryReport] = []
         async with self.db.read() as session:
-            for chunk in _chunks(list(dict.fromkeys(carrier_ids))):
+            for chunk in _chunks(mine):
                 for cid, status, desc, done_at in await session.execute(self._parked_stmt, {"ids": chunk}):
                     out.append(DeliveryReport(None, cid, status, desc, done_at, self.channel))
         return out
@@ -132,11 +169,12 @@ class DbReceiptMatcher:
     async def unpark(self, carrier_ids: Sequence[str]) -> None:
         if not carrier_ids:
             return
-        stmt = delete(ParkedReceipt).where(ParkedReceipt.channel == self.channel,
-                                           ParkedReceipt.carrier_id.in_(bindparam("ids", expanding=True)))
+        p = self._parked_t
+        stmt = delete(p).where(p.c.channel == self.channel, p.c.carrier_id.in_(bindparam("ids", expanding=True)))
         async with self.db.write() as session:
             for chunk in _chunks(list(dict.fromkeys(carrier_ids))):
                 await session.execute(stmt, {"ids": chunk})
+        self._parked_ids.difference_update(carrier_ids)
 
     # ---- housekeeping --------------------------------------------------------
 
@@ -161,7 +199,6 @@ class DbReceiptMatcher:
         )
         async with self.db.read() as session:
             rows = (await session.execute(stmt)).all()
-        self._maybe_parked = None  # look again at the next call: others may still be parked
         return [DeliveryReport(None, cid, status, desc, done_at, self.channel) for cid, status, desc, done_at in rows]
 
     async def expire(self, now: datetime | None = None) -> tuple[int, int]:
