@@ -167,3 +167,29 @@ def test_a_receiver_down_for_a_while_loses_nothing(fast_server: Server):
         wait_for(drained, 30, what="the outbox to drain")
     finally:
         rx.close()
+
+
+@pytest.mark.parametrize("backend", backend_params())
+def test_a_callback_in_flight_when_the_server_dies_is_sent_again(backend):
+    # A long request timeout and a short lease: the kill surely lands mid-request,
+    # and the restarted server takes the leased row over a few seconds later.
+    srv = start_server(backend, {**FAST, "TIDINGS_CALLBACKS_TOTAL_TIMEOUT": "60", "TIDINGS_CALLBACKS_LEASE_SECONDS": "3"})
+    rx = Receiver()
+    try:
+        sender = ready_sender(srv)
+        register(sender.sdk, rx.url("/single"), 0)
+        rx.hang()
+        msg_id = send(sender.sdk, sender.notice_tpl, ["13900002222"], ["赵六"]).result[0].msg_id
+        wait_for(lambda: rx.requests, 60, interval=0.02, what="the callback to reach the hanging receiver")
+        srv.kill()
+        (first,) = rx.requests
+        rx.up()
+        srv.start()
+        (again,) = rx.wait_for(lambda reqs: len(reqs) >= 1, timeout=60)
+        env = again.json()
+        assert json.loads(env["body"])["msg_id"] == msg_id
+        assert again.header("X-Tidings-Event-Id") == first.header("X-Tidings-Event-Id") == env["request_id"]
+        assert env["retry"] is True and int(again.header("X-Tidings-Attempt")) >= 2
+    finally:
+        rx.close()
+        stop_server(srv)

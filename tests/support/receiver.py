@@ -73,6 +73,7 @@ class Receiver:
         with self._lock:
             self._mode = _Mode()
         if self._server is not None:
+            self._release.set()  # let hanging requests go
             return
         self._release.clear()
         self._server = _Server(("127.0.0.1", self.port), self._handler())

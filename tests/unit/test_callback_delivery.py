@@ -303,3 +303,42 @@ async def test_replacing_a_registration_moves_the_backlog(backend):
             regs = await registrations.list_registrations(s, tid)
         assert urls == {"http://new.example/receipts"}
         assert [(r.url_type, r.url) for r in regs] == [(0, "http://new.example/receipts")]
+
+
+async def test_old_delivered_events_and_attempts_are_pruned_pending_ones_kept(backend):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from tidings.timeutil import utcnow
+
+    async with migrated_ctx(backend) as ctx:
+        tid = await new_tenant(ctx, "t-prune")
+        await register(ctx, tid, 0, "http://127.0.0.1:9/single")
+        await register(ctx, tid, 2, "http://127.0.0.1:9/batch")
+        for part in ([0, 1], [2, 3, 4, 5]):  # rows: s0 s1 B(0,1) s2 s3 s4 s5 B(2..5)
+            async with ctx.db.write() as s:
+                await outbox.enqueue_aim_receipts(s, tid, "sms", [receipt(i) for i in part])
+        old = utcnow() - timedelta(days=8)
+        async with ctx.db.write() as s:
+            ids = (await s.execute(select(CallbackOutbox.id).order_by(CallbackOutbox.id))).scalars().all()
+            # Oldest first: s0 s1 B(0,1) old and delivered, s2 old but pending (kept), the rest recent.
+            await s.execute(update(CallbackOutbox).where(CallbackOutbox.id.in_(ids[:4])).values(created_at=old))
+            await s.execute(update(CallbackOutbox).where(CallbackOutbox.id.in_(ids[:3] + ids[4:])).values(status="delivered"))
+            s.add_all(
+                CallbackAttempt(tenant_id=tid, request_id="r", kind="aim.sms", url="u", attempt=1, outcome="delivered", started_at=at)
+                for at in (old, old, old, utcnow())
+            )
+        batch_request = (await _rows(ctx))[-1].request_id
+        await CallbackDelivery(ctx, policy=CallbackSettings())._prune(chunk=2)
+        left = await _rows(ctx)
+        assert [r.id for r in left] == ids[3:]
+        async with ctx.db.read() as s:
+            assert await s.scalar(select(func.count()).select_from(CallbackAttempt)) == 1
+            kept_subjects = set((await s.execute(select(CallbackSubject.request_id))).scalars())
+        assert kept_subjects == {batch_request}  # the old batch's subjects went with it
+
+
+async def _rows(ctx):
+    async with ctx.db.read() as s:
+        return (await s.execute(select(CallbackOutbox).order_by(CallbackOutbox.id))).scalars().all()

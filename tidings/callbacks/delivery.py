@@ -349,13 +349,28 @@ class CallbackDelivery:
             log.warning("callback outbox row %s given up: %s", g["b_id"], g["b_error"])
 
     # --- housekeeping -------------------------------------------------------------------
-    async def _prune(self) -> None:
+    async def _prune(self, chunk: int = 5000) -> None:
+        """Delete delivered/given-up rows and attempts older than the retention,
+        a chunk per short transaction so the pipeline's writers are never held
+        up for long.  Ids grow with time, so walking the primary key from the
+        oldest end touches only what is deleted plus one chunk (no time index)."""
         cutoff = utcnow() - timedelta(days=self.policy.retention_days)
+        subjects = CallbackSubject.__table__
         try:
-            async with self.ctx.db.write() as session:
-                old = select(OUTBOX.c.request_id).where(OUTBOX.c.status != "pending", OUTBOX.c.created_at < cutoff)
-                await session.execute(delete(CallbackSubject.__table__).where(CallbackSubject.__table__.c.request_id.in_(old)))
-                await session.execute(delete(OUTBOX).where(OUTBOX.c.status != "pending", OUTBOX.c.created_at < cutoff))
-                await session.execute(delete(ATTEMPTS).where(ATTEMPTS.c.started_at < cutoff))
+            for table, at in ((OUTBOX, OUTBOX.c.created_at), (ATTEMPTS, ATTEMPTS.c.started_at)):
+                after = 0
+                while True:
+                    async with self.ctx.db.write() as session:
+                        cols = [table.c.id, at] + ([OUTBOX.c.request_id, OUTBOX.c.status] if table is OUTBOX else [])
+                        rows = (await session.execute(select(*cols).where(table.c.id > after).order_by(table.c.id).limit(chunk))).all()
+                        old = [r for r in rows if r[1] < cutoff and (table is not OUTBOX or r[3] != "pending")]
+                        if old and table is OUTBOX:
+                            await session.execute(delete(subjects).where(subjects.c.request_id.in_([r[2] for r in old])))
+                        if old:
+                            await session.execute(delete(table).where(table.c.id.in_([r[0] for r in old])))
+                    if len(rows) < chunk or any(r[1] >= cutoff for r in rows):
+                        break
+                    after = rows[-1][0]
+                    await asyncio.sleep(0)
         except Exception:
             log.exception("pruning the callback outbox failed; will retry")
