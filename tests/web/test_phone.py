@@ -29,20 +29,16 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 460, "height": 860}, locale="en-US", timezone_id="UTC")
-    pg = context.new_page()
-    yield pg
-    context.close()
+def page(server: Server):
+    # Started per test, after the server: Playwright's sync API runs an event
+    # loop in this thread, and the harness starts PostgreSQL servers with asyncio.run.
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 460, "height": 860}, locale="en-US", timezone_id="UTC")
+        yield context.new_page()
+        context.close()
+        browser.close()
 
 
 def fresh_number() -> str:
@@ -86,6 +82,13 @@ def test_the_handset_shows_its_messages_newest_first_and_replies(server: Server,
         page.locator("textarea[name=text]").fill("好的，收到 👍")
         page.get_by_role("button", name="Send").click()
         expect(page.get_by_role("status")).to_have_text("Reply sent")
+        # The reply shows in the list as the handset's own message, newest first.
+        mine = page.locator("#messages li.msg.mine")
+        expect(mine).to_have_count(1)
+        expect(bubbles.nth(0)).to_have_class("msg mine")
+        expect(mine.locator(".from")).to_have_text(f"To {sender.channel_num}")
+        expect(mine.locator(".text")).to_have_text("好的，收到 👍")
+        expect(mine.locator(".status")).to_have_text("Sent")
         page.screenshot(path=str(artifacts / "virtual-phone-replied.png"), full_page=True)
 
         (uplink,) = rx.wait_for(lambda reqs: len(reqs) >= 1, timeout=30)
@@ -106,6 +109,18 @@ def test_a_bad_reply_is_explained_on_the_page(server: Server, page):
     expect(page.get_by_role("alert")).to_contain_text("Reply not sent")
     # What the person typed is kept for another try.
     expect(page.locator("textarea[name=text]")).to_have_value("hello")
+
+
+def test_a_reply_to_a_number_no_application_owns_says_so(server: Server, page):
+    number = fresh_number()
+    page.goto(f"{server.url}/phone/{number}")
+    page.locator("input[name=to]").fill("10659999999")
+    page.locator("textarea[name=text]").fill("anyone there?")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("status")).to_have_text("Reply sent")
+    mine = page.locator("#messages li.msg.mine")
+    expect(mine.locator(".text")).to_have_text("anyone there?")
+    expect(mine.locator(".status")).to_have_text("Sent · no application owns this number")
 
 
 def test_not_a_number(server: Server, page):

@@ -1,5 +1,6 @@
 """The virtual phone: ``/phone/{number}`` is the sandbox carrier's handset
-for ``number`` — what it received, newest first, and a box to reply (uplink).
+for ``number`` — what it received and what it replied, newest first, and a
+box to reply (uplink).
 
 No authentication, by design (docs/virtual-phone.md): it is the handset of a
 simulated network, like a test phone on a desk.  It shows only what the
@@ -81,16 +82,52 @@ def _number(raw: str) -> str | None:
         return None
 
 
+_REPLY_STATUS = {
+    "routed": ("Sent", "ok"),
+    "no_url": ("Sent · the application has no uplink address", "pending"),
+    "unrouted": ("Sent · no application owns this number", "failed"),
+}
+
+
+def _reply_view(row) -> dict:
+    word, css = _REPLY_STATUS.get(row.status, ("Sent", "ok"))
+    return {
+        "kind": "reply",
+        "msg_id": row.id,
+        "source": row.destination,
+        "signature": "",
+        "body": row.text,
+        "iso": row.received_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "when": row.received_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "status": word,
+        "status_class": css,
+        "item": row,
+        "at": row.received_at,
+    }
+
+
 async def _messages(request: Request, number: str) -> list[dict]:
+    """Received messages and the handset's own replies, newest first."""
+    from sqlalchemy import select
+
+    from tidings.channels.sandbox import NAME as SANDBOX
     from tidings.store.messages import inbox
+    from tidings.store.models.pipeline import Uplink
 
     async with ctx_of(request).db.read() as session:
         items = await inbox(session, number, limit=SHOWN)
-    return [_view(i) for i in items]
+        replies = (
+            await session.execute(
+                select(Uplink).where(Uplink.source == number, Uplink.channel == SANDBOX).order_by(Uplink.received_at.desc()).limit(SHOWN)
+            )
+        ).scalars().all()
+    views = [dict(_view(i), at=i.received_at) for i in items] + [_reply_view(r) for r in replies]
+    views.sort(key=lambda v: v["at"], reverse=True)
+    return views[:SHOWN]
 
 
 def _page(number: str, messages: list[dict], *, sent: str | None = None, error: str | None = None, to: str = "", text: str = "") -> str:
-    ports = list(dict.fromkeys(m["source"] for m in messages if m["source"]))
+    ports = list(dict.fromkeys(m["source"] for m in messages if m["source"] and m["kind"] != "reply"))
     return TEMPLATES.get_template("phone.html").render(
         number=number,
         display="+" + number,
