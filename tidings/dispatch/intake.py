@@ -45,6 +45,12 @@ def final_status(codes: list[str]) -> tuple[str, str]:
     return DELIVERED, DELIVRD
 
 
+def _part(seq: int, r: DeliveryReport | None, code: str = "", desc: str = "", at: datetime | None = None) -> dict:
+    if r is not None:
+        code, desc, at = r.status, r.description, r.done_at
+    return {"seq": seq, "status": code, "desc": desc, "at": at.isoformat(timespec="milliseconds")}
+
+
 def part_seq(row, report: DeliveryReport, taken: set[int], hint: int | None) -> int:
     """Which part a report is for: the carrier's hint, else the position of
     its carrier id, else the first part not yet reported."""
@@ -101,6 +107,11 @@ class Intake:
         parts_of: dict[str, list[dict]] = {}
         items: dict[str, list[dict]] = defaultdict(list)
         touched: dict[str, object] = {}
+        # Single-part messages (nearly all) are final with their one report:
+        # they are grouped by outcome and finalized with one UPDATE per group.
+        alike: dict[tuple[str, str, datetime], list[str]] = defaultdict(list)
+        billed: list[meters.MeterEvent] = []
+        fmt = receipts.TimeFormat()
         for i, r in enumerate(reports):
             mid, hint = (r.message_id, None) if r.message_id else (hints.get(i) or (None, None))
             row = rows.get(mid) if mid else None
@@ -111,23 +122,33 @@ class Intake:
             if row.status in FINAL:
                 self.duplicates += 1
                 continue
+            if row.parts == 1 and not row.part_reports and mid not in parts_of:
+                parts_of[mid] = []  # marks it taken: a second report for it is a duplicate
+                alike[(r.status, r.description, r.done_at)].append(mid)
+                items[row.tenant_id].append(receipts.sms_receipt(row, seq=1, total=1, status=r.status, desc=r.description,
+                                                                 send_time=row.submitted_at, receive_time=r.done_at, fmt=fmt))
+                if r.status == DELIVRD:
+                    billed.append(meters.MeterEvent(row.tenant_id, "sms", meters.SMS_PART_DELIVERED, 1, mid, r.done_at))
+                continue
             parts = parts_of.get(mid)
             if parts is None:
                 parts = parts_of[mid] = list(row.part_reports or [])
+            elif row.parts == 1:
+                self.duplicates += 1
+                continue
             taken = {p["seq"] for p in parts}
             seq = part_seq(row, r, taken, hint)
             if seq in taken or seq > row.parts:
                 self.duplicates += 1
                 continue
-            parts.append({"seq": seq, "status": r.status, "desc": r.description, "at": r.done_at.isoformat(timespec="seconds")})
+            parts.append(_part(seq, r))
             touched[mid] = row
             items[row.tenant_id].append(
-                receipts.sms_receipt(row, seq=seq, total=row.parts, status=r.status, desc=r.description, send_time=row.submitted_at, receive_time=r.done_at)
+                receipts.sms_receipt(row, seq=seq, total=row.parts, status=r.status, desc=r.description, send_time=row.submitted_at,
+                                     receive_time=r.done_at, fmt=fmt)
             )
 
-        now = utcnow()
         updates: list[dict] = []
-        billed: list[meters.MeterEvent] = []
         for mid, row in touched.items():
             parts = parts_of[mid]
             if len(parts) >= row.parts:
@@ -143,10 +164,14 @@ class Intake:
                 updates.append(
                     {"b_id": mid, "b_status": row.status, "b_code": None, "b_desc": None, "b_reported": None, "b_parts": parts, "b_next": row.next_attempt_at}
                 )
+        for (code, desc, done_at), ids in alike.items():
+            status, code = final_status([code])
+            part = _part(1, None, code, desc, done_at)
+            await store.finalize_alike(session, ids, status, code, desc[:255], done_at, [part])
         await store.record_reports(session, updates)
         await receipts.enqueue(session, items)
         await meters.record(session, billed)
-        self.stored += len(updates)
+        self.stored += len(updates) + sum(len(v) for v in alike.values())
 
     # --- uplinks -----------------------------------------------------------------
     async def on_uplinks(self, uplinks: Sequence[Uplink]) -> None:

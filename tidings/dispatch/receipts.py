@@ -18,7 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidings.timeutil import wire_local
 
 
-def sms_receipt(row: Any, *, seq: int, total: int, status: str, desc: str, send_time: datetime | None, receive_time: datetime) -> dict:
+class TimeFormat(dict):
+    """wire_local with a memo: a batch shares a handful of distinct times."""
+
+    def __missing__(self, dt: datetime) -> str:
+        text = self[dt] = wire_local(dt)
+        return text
+
+
+def sms_receipt(
+    row: Any, *, seq: int, total: int, status: str, desc: str, send_time: datetime | None, receive_time: datetime, fmt: TimeFormat | None = None
+) -> dict:
+    fmt = fmt if fmt is not None else TimeFormat()
     item = {
         "task_id": row.task_id,
         "cust_flag": row.to,
@@ -27,8 +38,8 @@ def sms_receipt(row: Any, *, seq: int, total: int, status: str, desc: str, send_
         "sms_sign": row.signature,
         "aim_code": "",
         "aim_url": "",
-        "send_time": wire_local(send_time or row.created_at),
-        "receive_time": wire_local(receive_time),
+        "send_time": fmt[send_time or row.created_at],
+        "receive_time": fmt[receive_time],
         "send_status": status,
         "send_status_desc": desc,
         "total": str(total),

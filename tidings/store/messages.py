@@ -325,6 +325,24 @@ _REPORT = (
 )
 
 
+async def finalize_alike(session: AsyncSession, ids: list[str], status: str, code: str, desc: str, reported: datetime, part_reports: list) -> None:
+    """Single-part messages that got the same report: one UPDATE per 500."""
+    for chunk in _chunks(ids):
+        await session.execute(
+            update(M)
+            .where(M.c.id.in_(chunk))
+            .values(
+                status=status,
+                status_code=code,
+                status_desc=desc,
+                reported_at=reported,
+                part_reports=part_reports,
+                next_attempt_at=None,
+                submitted_at=func.coalesce(M.c.submitted_at, reported),
+            )
+        )
+
+
 async def record_reports(session: AsyncSession, rows: list[dict]) -> None:
     """Dicts with b_id, b_status, b_code, b_desc, b_reported, b_parts, b_next."""
     if rows:

@@ -131,6 +131,7 @@ class SandboxCarrier:
         loop_now = asyncio.get_running_loop().time()
         lo, hi = self.config.latency_ms
         uniform = self._rng.uniform
+        now = utcnow()  # replaced by the delivery time when the receipt goes out
         for msg in batch:
             b = magic.behaviour(msg.destination)
             kind = b.kind
@@ -154,7 +155,7 @@ class SandboxCarrier:
             else:
                 delay = uniform(lo, hi) / 1000.0
             self._staged[msg.message_id] = [
-                (loop_now + delay, DeliveryReport(msg.message_id, cid, code, desc, utcnow(), NAME)) for cid in ids
+                (loop_now + delay, DeliveryReport(msg.message_id, cid, code, desc, now, NAME)) for cid in ids
             ]
         return results
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tidings.timeutil import utcnow
@@ -97,9 +97,11 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column()
     submitted_at: Mapped[datetime | None] = mapped_column()
     reported_at: Mapped[datetime | None] = mapped_column()
-    carrier_ids: Mapped[list | None] = mapped_column()
+    # SQL NULL, not the JSON text 'null', when absent: nothing to encode on
+    # insert or decode on the report path.
+    carrier_ids: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     # One entry per part report: {"seq", "status", "desc", "at"}.
-    part_reports: Mapped[list | None] = mapped_column()
+    part_reports: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
 
 
 class CarrierId(Base):
