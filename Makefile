@@ -23,10 +23,11 @@ $(STAMP): pyproject.toml
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never
 # downloads a browser of its own).
+# A CJK font so screenshots of Chinese messages show characters, not boxes.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "wenquanyi\|noto.*cjk"; } || { \
+	  echo "installing Debian's chromium and a CJK font for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 # Node.js runs the SMSC simulator test peer from ../shared/peers.
 peers:
