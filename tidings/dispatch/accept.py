@@ -103,6 +103,11 @@ async def plan(ctx: AppContext, tenant_id: str, settings: dict, groups: list[Gro
             where = f"the channel number of {g.field}'s signature is {t.channel_num}"
             raise invalid(channel_field, f"{effective} does not match: {where}", CHANNEL_MISMATCH)
 
+    try:
+        frequency.validate_settings(settings)
+    except frequency.LimitsError as exc:
+        # The operator's configuration, not the caller's request, is wrong.
+        raise KooError("KM.90019003", f"Service exception: the account's frequency limit settings are invalid ({exc})", 500) from None
     international = bool(settings.get("international"))
     result = Plan(channel_num=effective)
     ids = iter(time_ordered_ids(sum(len(g.to) for g in groups)))

@@ -55,6 +55,9 @@ class SandboxConfig:
     # The pipeline expires a sandbox message still unreported after this long.
     validity_seconds: float = 600.0
     report_batch: int = 2000
+    # Receipts due within one tick go out together: one stored batch (one
+    # write transaction) per tick instead of one per receipt that falls due.
+    report_tick_ms: float = 50.0
 
     @classmethod
     def from_settings(cls, extra: dict | None) -> "SandboxConfig":
@@ -215,6 +218,8 @@ class SandboxCarrier:
                 except asyncio.TimeoutError:
                     pass
                 continue
+            if self.config.report_tick_ms > 0:
+                await asyncio.sleep(self.config.report_tick_ms / 1000.0)
             now = loop.time()
             due: list[DeliveryReport] = []
             done_at = utcnow()
