@@ -48,6 +48,8 @@ def report(cid, status="DELIVRD"):
 async def test_remember_then_match_survives_a_new_matcher(db):
     m = DbReceiptMatcher(db, "cmcc-a")
     await m.remember([("A1", "msg1", 1), ("A2", "msg1", 2), ("B1", "msg2", 1)])
+    assert await m.match(["A1"]) == {"A1": ("msg1", 1)}  # at once, before the write behind
+    await m.flush()
     # A restarted process: a fresh matcher on the same database knows them.
     again = DbReceiptMatcher(db, "cmcc-a")
     assert await again.match(["A2", "B1", "ZZ"]) == {"A2": ("msg1", 2), "B1": ("msg2", 1)}
@@ -56,13 +58,16 @@ async def test_remember_then_match_survives_a_new_matcher(db):
     await again.remember([("A1", "msg1", 1)])
     assert await again.match(["A1"]) == {"A1": ("msg1", 1)}
     await again.remember([("A1", "msg9", 1), ("B1", "msg8", 1), ("B1", "msg7", 2)])
-    assert await again.match(["A1", "B1"]) == {"A1": ("msg9", 1), "B1": ("msg7", 2)}
+    await again.flush()
+    assert await DbReceiptMatcher(db, "cmcc-a").match(["A1", "B1"]) == {"A1": ("msg9", 1), "B1": ("msg7", 2)}
 
 
 async def test_ids_are_per_channel(db):
     a, b = DbReceiptMatcher(db, "chan-a"), DbReceiptMatcher(db, "chan-b")
     await a.remember([("00000001", "from-a", 1)])
     await b.remember([("00000001", "from-b", 1)])
+    await a.flush(), await b.flush()
+    a, b = DbReceiptMatcher(db, "chan-a"), DbReceiptMatcher(db, "chan-b")  # from the database, not the cache
     assert await a.match(["00000001"]) == {"00000001": ("from-a", 1)}
     assert await b.match(["00000001"]) == {"00000001": ("from-b", 1)}
 
@@ -71,7 +76,8 @@ async def test_large_batches_cross_the_chunk_size(db):
     m = DbReceiptMatcher(db, "bulk")
     entries = [(f"{i:08X}", f"m{i}", 1) for i in range(2500)]
     await m.remember(entries)
-    found = await m.match([e[0] for e in entries])
+    await m.flush()
+    found = await DbReceiptMatcher(db, "bulk").match([e[0] for e in entries])
     assert len(found) == 2500 and found["000009C3"] == ("m2499", 1)
 
 
@@ -84,6 +90,7 @@ async def test_park_parked_unpark(db):
     # A new process finds what the last one parked, once it knows the id.
     fresh = DbReceiptMatcher(db, "park")
     await fresh.remember([("P2", "m2", 1)])
+    await fresh.flush()
     assert [r.carrier_message_id for r in await fresh.parked(["P2"])] == ["P2"]
     await fresh.unpark(["P1", "P2"])
     assert await fresh.parked(["P1", "P2"]) == [] and await fresh.parked_count() == 0
@@ -95,12 +102,14 @@ async def test_sweep_finds_receipts_parked_by_another_process(db):
     # Another worker remembers the id; its own process never parked anything.
     other = DbReceiptMatcher(db, "sweep", sweep_interval=0.0)
     await other.remember([("S1", "msg-s", 1)])
+    await other.flush()
     assert [r.carrier_message_id for r in await other.parked([])] == ["S1"]
 
 
 async def test_expiry_forgets_old_rows(db):
     m = DbReceiptMatcher(db, "old", retention=timedelta(days=7))
     await m.remember([("O1", "m1", 1)])
+    await m.flush()
     await m.park([report("O2")])
     assert await m.expire(now=utcnow() + timedelta(days=1)) == (0, 0)
     assert await m.expire(now=utcnow() + timedelta(days=8)) == (1, 1)

@@ -347,8 +347,10 @@ async def channel_status(ctx: AppContext, name: str) -> dict:
         counts = dict((await session.execute(
             select(Message.status, func.count()).where(Message.channel == name).group_by(Message.status))).all())
     live = _live(ctx).get(name)
-    state: dict[str, Any] = {"running": live is not None}
-    if live is not None:
+    # Registered is not running: an API-only process registers channels but never starts them.
+    started = live is not None and bool(getattr(live, "clients", True))
+    state: dict[str, Any] = {"running": started}
+    if started:
         stats = live.stats() if hasattr(live, "stats") else {}
         state.update(bound=stats.get("bound", 0), binds=stats.get("binds", 0), window_in_use=stats.get("in_flight", 0),
                      window=getattr(getattr(live, "config", None), "window", None))

@@ -198,6 +198,9 @@ class SmppChannel:
         if self._remembered:  # ids of accepted parts not handed over yet: a persistent matcher must get them
             remembered, self._remembered = self._remembered, []
             await self.matcher.remember(remembered)
+        flush = getattr(self.matcher, "flush", None)  # a matcher that writes behind (DbReceiptMatcher)
+        if flush is not None:
+            await flush()
         self._clients, self._senders = [], []
 
     # ---- submitting --------------------------------------------------------
@@ -411,6 +414,14 @@ class SmppChannel:
     async def _report(self, receipts: list[tuple[DeliveryReport, asyncio.Future]]) -> None:
         matcher = self.matcher
         found = await matcher.match([r.carrier_message_id for r, _ in receipts])  # type: ignore[misc]
+        if len(found) < len(receipts) and self._remembered:
+            # A receipt read in the same packet as its submit_sm_resp overtakes the id
+            # on its way to the matcher: hand those ids over now instead of parking.
+            missing = {r.carrier_message_id for r, _ in receipts} - found.keys()
+            early = [e for e in self._remembered if e[0] in missing]
+            if early:
+                await matcher.remember(early)
+                found.update(await matcher.match([e[0] for e in early]))
         ready: list[DeliveryReport] = []
         unknown: list[DeliveryReport] = []
         for report, _ in receipts:

@@ -22,9 +22,17 @@ submit another worker made); :meth:`parked` queries only for ids this
 process parked, and every ``sweep_interval`` (and at the first call, for
 receipts parked by an earlier run) it looks at every parked row of the
 channel whose id is known by now, which also catches a receipt parked by
-another worker for an id this one remembered.  :meth:`remember` writes at
-most every ``min_write_interval`` so a busy channel's ids go in hundreds per
-transaction.  The sweep also expires
+another worker for an id this one remembered.
+
+:meth:`remember` makes the ids matchable at once (the cache) and writes them
+*behind*, at most every ``min_write_interval``, so a busy channel writes
+hundreds per transaction and a receipt's acknowledgement never waits for
+that write (SMSCs often allow only a few unacknowledged deliver_sm).  The
+rows are persisted within ``min_write_interval`` plus one write; :meth:`flush`
+waits for them (the channel calls it on stop).  A crash can lose the ids of
+the last few milliseconds: their messages are still ``submitting`` then,
+become ``unknown`` and are settled by the channel's policy, and in the
+pipeline the dispatcher records the same ids with the submit's outcome.  The sweep also expires
 rows older than ``retention`` (a receipt later than that is not coming; its
 message has long expired).
 """
@@ -51,6 +59,7 @@ from .matcher import Entry
 
 log = logging.getLogger("tidings.smpp")
 
+MAX_PENDING = 50_000  # ids waiting for their write before remember() waits too
 EXPIRY_INTERVAL = 600.0  # seconds between expiry passes
 _CHUNK = 1000  # ids per IN (...) and rows per multi-row INSERT: under every driver's parameter limit
 
@@ -62,7 +71,7 @@ def _chunks(items: Sequence, size: int = _CHUNK):
 
 class DbReceiptMatcher:
     def __init__(self, db: Database, channel: str, *, retention: timedelta = timedelta(days=7),
-                 sweep_interval: float = 5.0, min_write_interval: float = 0.01, cache_size: int = 200_000) -> None:
+                 sweep_interval: float = 5.0, min_write_interval: float = 0.05, cache_size: int = 200_000) -> None:
         self.db = db
         self.channel = channel
         self.retention = retention
@@ -80,6 +89,8 @@ class DbReceiptMatcher:
         self._next_sweep = 0.0  # the first call sweeps: receipts parked by an earlier run
         self._next_expiry = 0.0
         self._last_write = 0.0
+        self._pending: list[Entry] = []
+        self._writer: asyncio.Future | None = None
         t, p = self._ids, self._parked_t
         self._match_stmt = (
             select(t.c.carrier_id, t.c.message_id, t.c.seq)
@@ -99,28 +110,54 @@ class DbReceiptMatcher:
         return f"DbReceiptMatcher({self.channel!r})"
 
     async def remember(self, entries: Sequence[Entry]) -> None:
+        """Known at once for matching (the cache); written to the database
+        behind, in batches (see the module docstring)."""
         if not entries:
             return
-        # Pace the writes: the channel's worker calls once per turn, and while
-        # this waits the next turn's ids pile up, so under load a transaction
-        # carries hundreds of ids instead of a dozen (the commit is the cost).
-        wait = self._last_write + self.min_write_interval - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        now = utcnow()
-        latest = {cid: (mid, part) for cid, mid, part in entries}  # one row per id and statement (PostgreSQL requires it)
-        rows = [{"channel": self.channel, "carrier_id": cid, "message_id": mid, "seq": part, "created_at": now}
-                for cid, (mid, part) in latest.items()]
-        async with self.db.write() as session:
-            for chunk in _chunks(rows):
-                await session.execute(self._remember_stmt, chunk)
-        self._last_write = time.monotonic()
         recent = self._recent
-        for cid, hit in latest.items():
-            recent[cid] = hit
+        for cid, mid, part in entries:
+            recent[cid] = (mid, part)
             recent.move_to_end(cid)
         while len(recent) > self.cache_size:
             recent.popitem(last=False)
+        self._pending.extend(entries)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.ensure_future(self._write_behind())
+        if len(self._pending) > MAX_PENDING:  # the database is slower than the carrier: wait for it
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Every id remembered so far is in the database when this returns."""
+        while self._pending or (self._writer is not None and not self._writer.done()):
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.ensure_future(self._write_behind())
+            await asyncio.shield(self._writer)
+
+    async def _write_behind(self) -> None:
+        while self._pending:
+            # Pace the writes: while this waits, the next ids pile up, so a busy
+            # channel writes hundreds per transaction (the commit is the cost).
+            wait = self._last_write + self.min_write_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            batch, self._pending = self._pending, []
+            latest = {cid: (mid, part) for cid, mid, part in batch}  # one row per id and statement (PostgreSQL)
+            now = utcnow()
+            rows = [{"channel": self.channel, "carrier_id": cid, "message_id": mid, "seq": part, "created_at": now}
+                    for cid, (mid, part) in latest.items()]
+            try:
+                async with self.db.write() as session:
+                    for chunk in _chunks(rows):
+                        await session.execute(self._remember_stmt, chunk)
+            except asyncio.CancelledError:
+                self._pending[:0] = batch  # flush() or the next remember() writes them
+                raise
+            except Exception:
+                self._pending[:0] = batch  # kept for the next try, never dropped
+                log.exception("smpp %s: storing %d carrier ids failed; retrying in 1 s", self.channel, len(rows))
+                await asyncio.sleep(1.0)
+            finally:
+                self._last_write = time.monotonic()
 
     async def match(self, carrier_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
         if not carrier_ids:
