@@ -141,3 +141,13 @@ def test_cli_key_lifecycle(server: Server):
         while time.monotonic() < deadline and c.get("/v3/projects").status_code == 200:
             time.sleep(0.5)
         assert c.get("/v3/projects").status_code == 401
+
+
+def test_operator_settings_are_validated_before_they_are_stored(server: Server, tenant):
+    with server.admin() as c:
+        bad = c.patch(f"/admin/v1/tenants/{tenant.tenant_id}/settings", json={"frequency_limits": {"day_utc_offset_hours": 99}})
+        assert bad.status_code == 400 and "day_utc_offset_hours" in bad.json()["error_msg"]
+        ok = c.patch(f"/admin/v1/tenants/{tenant.tenant_id}/settings", json={"rate_messages_per_second": 50})
+        assert ok.status_code == 200 and ok.json()["settings"] == {"rate_messages_per_second": 50}
+        zero = c.patch(f"/admin/v1/tenants/{tenant.tenant_id}/settings", json={"rate_messages_per_second": 0})
+        assert zero.status_code == 400 and "rate_messages_per_second" in zero.json()["error_msg"]

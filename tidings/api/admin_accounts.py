@@ -7,7 +7,8 @@ from pydantic import BaseModel, Field
 
 from tidings import accounts
 from tidings.api.deps import Principal, ctx_of, operator_principal
-from tidings.api.errors import KooError
+from tidings.api.errors import KooError, invalid
+from tidings.domain import frequency
 
 router = APIRouter(prefix="/admin/v1", tags=["admin: accounts"])
 
@@ -44,6 +45,11 @@ async def list_tenants(request: Request, op: Principal = Depends(operator_princi
 @router.patch("/tenants/{tenant_id}/settings")
 async def patch_settings(tenant_id: str, body: SettingsPatch, request: Request, op: Principal = Depends(operator_principal)) -> dict:
     changes = body.model_dump(exclude_unset=True)
+    if body.frequency_limits is not None:
+        try:
+            frequency.validate_settings({"frequency_limits": body.frequency_limits})
+        except frequency.LimitsError as exc:
+            raise invalid("frequency_limits", str(exc)) from None
     updated = await accounts.update_tenant_settings(ctx_of(request), tenant_id, changes, op.actor)
     if updated is None:
         raise KooError("TD.00000404", "tenant does not exist")
