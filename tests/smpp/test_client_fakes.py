@@ -270,3 +270,22 @@ async def test_load_spread_over_binds_and_secrets_hidden(caplog):
     assert all(n >= 1 for n in used)  # every bind carried submits
     assert "s3cr3t!" not in text
     assert smsc.max_unanswered <= 2
+
+
+async def test_refusal_after_an_accepted_part_is_final_so_no_part_is_sent_twice():
+    # The SMSC takes part 1 and refuses part 2 with a transient status.
+    async with TestSmsc(lambda pdu, n: Plan(status=S.ESME_RSYSERR if n == 2 else 0)) as smsc:
+        ch = await channel(smsc)
+        (result,) = await ch.submit([msg(1, "【华为云】" + "验证码" * 50)])
+        await ch.stop()
+    assert (result.ok, result.transient) == (False, False)
+    assert len(result.carrier_message_ids) == 1 and "already accepted" in result.error_desc
+    assert smsc.submit_count == 2
+
+
+async def test_transient_refusal_of_the_first_part_stays_transient():
+    async with TestSmsc(lambda pdu, n: Plan(status=S.ESME_RSYSERR if n == 1 else 0)) as smsc:
+        ch = await channel(smsc)
+        (result,) = await ch.submit([msg(1, "【华为云】" + "验证码" * 50)])
+        await ch.stop()
+    assert (result.ok, result.transient, result.carrier_message_ids) == (False, True, [])

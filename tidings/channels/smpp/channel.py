@@ -280,9 +280,12 @@ class SmppChannel:
                                 f"part {len(carrier_ids) + 1}/{len(parts)}: outcome unknown ({failure.reason})",
                                 outcome_unknown=True)
         code = failure.status_name or ("NOT_BOUND" if failure.reason == "not bound" else "SUBMIT_FAILED")
+        # Once a part is with the carrier, a retry would send it again: a message
+        # refused half-way is a final failure, whatever the refusal was.
         return SubmitResult(msg.message_id, False, carrier_ids, code,
-                            f"part {len(carrier_ids) + 1}/{len(parts)}: {failure.reason}",
-                            transient=failure.outcome is Outcome.TRANSIENT)
+                            f"part {len(carrier_ids) + 1}/{len(parts)}: {failure.reason}"
+                            + (f" ({len(carrier_ids)} part(s) already accepted; not retried)" if carrier_ids else ""),
+                            transient=failure.outcome is Outcome.TRANSIENT and not carrier_ids)
 
     # ---- inbound -----------------------------------------------------------
 
