@@ -143,7 +143,6 @@ def make_db(kind: str):
     """A fresh, migrated database: (url, cleanup)."""
     import tempfile
 
-    from tidings.store.db import Database
     from tidings.store.migrate import upgrade
 
     if kind == "sqlite":

@@ -7,7 +7,6 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import httpx
-import pytest
 
 from tests.support.harness import Server
 from tests.support.signer import SdkSigned

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.send_support import message, ready_sender, send, send_diff, wait_final
-from tests.api.sms_support import koo_error
+from tests.api.send_support import ready_sender, send, wait_final
 from tests.support.harness import Server
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from tidings.api.deps import ctx_of

@@ -163,7 +163,7 @@ class CallbackDelivery:
             by_url[row.url].append(row)
         for url, lane_rows in by_url.items():
             self._busy.add(url)
-            task = asyncio.create_task(self._lane(url, lane_rows, stop), name=f"callbacks-lane")
+            task = asyncio.create_task(self._lane(url, lane_rows, stop), name="callbacks-lane")
             self._lanes.add(task)
             task.add_done_callback(self._lane_done)
         return len(rows)

@@ -15,7 +15,9 @@ T = TypeVar("T")
 
 
 def run(fn: Callable[[AppContext], Awaitable[T]]) -> T:
-    """Run one async operation against the configured database."""
+    """Run one async operation against the configured database; a KooMessage
+    error becomes ``error: CODE: message`` and exit status 1."""
+    from tidings.api.errors import KooError
 
     async def _go() -> T:
         ctx = AppContext.build(Settings())
@@ -24,7 +26,11 @@ def run(fn: Callable[[AppContext], Awaitable[T]]) -> T:
         finally:
             await ctx.db.dispose()
 
-    return asyncio.run(_go())
+    try:
+        return asyncio.run(_go())
+    except KooError as exc:
+        fail(f"{exc.code}: {exc.msg}")
+        raise  # unreachable: fail() exits
 
 
 def emit(data: Any, as_json: bool = True) -> None:

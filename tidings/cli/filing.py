@@ -34,7 +34,7 @@ async def _tenant_id(ctx: AppContext, name: str) -> str:
 def _run(fn):
     try:
         return run(fn)
-    except (KooError, UploadError) as exc:
+    except UploadError as exc:
         fail(f"{exc.code}: {exc.msg}")
 
 

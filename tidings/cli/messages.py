@@ -27,12 +27,6 @@ async def _tenant_id(ctx: AppContext, name: str) -> str:
     return tenant.id
 
 
-def _run(fn):
-    try:
-        return run(fn)
-    except KooError as exc:
-        fail(f"{exc.code}: {exc.msg}")
-
 
 @app.command("list")
 def list_(
@@ -64,7 +58,7 @@ def list_(
             rows, total = await store.list_messages(session, tid, f, offset, limit)
         return {"messages": [summary(m) for m in rows], "page_info": {"offset": offset, "limit": limit, "total": total}}
 
-    emit(_run(go))
+    emit(run(go))
 
 
 @app.command("show")
@@ -83,7 +77,7 @@ def show(msg_id: str, tenant: str = typer.Option(..., help="The tenant the messa
             out["callbacks"] = await _callbacks(session, tid, msg_id)
         return out
 
-    emit(_run(go))
+    emit(run(go))
 
 
 @app.command("stats")
@@ -98,4 +92,4 @@ def stats(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
                 out["metered"] = {meters.SMS_PART_DELIVERED: await meters.usage(session, tid, meters.SMS_PART_DELIVERED)}
         return out
 
-    emit(_run(go))
+    emit(run(go))

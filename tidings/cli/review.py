@@ -7,24 +7,14 @@ import getpass
 
 import typer
 
-from tidings.api.errors import KooError
-from tidings.cli.common import emit, fail, run
-from tidings.context import AppContext
+from tidings.cli.common import emit, run
 from tidings.review import operator as ops
-from tidings.store import sms as sms_store
 
 app = typer.Typer(no_args_is_help=True)
 
 
 def _actor() -> str:
     return f"cli:{getpass.getuser()}"
-
-
-def _run(fn):
-    try:
-        return run(fn)
-    except KooError as exc:
-        fail(f"{exc.code}: {exc.msg}")
 
 
 @app.command("list")
@@ -36,29 +26,29 @@ def list_(
     limit: int = typer.Option(50),
 ) -> None:
     """The queue, most urgent (expedited) first, then oldest first."""
-    emit(_run(lambda ctx: ops.list_reviews(ctx, state=None if state == "all" else state, object_type=object_type, tenant_id=tenant_id,
+    emit(run(lambda ctx: ops.list_reviews(ctx, state=None if state == "all" else state, object_type=object_type, tenant_id=tenant_id,
                                            object_id=object_id, limit=limit)))
 
 
 @app.command("show")
 def show(review_id: str) -> None:
     """One review with its parties and full history."""
-    emit(_run(lambda ctx: ops.show(ctx, review_id)))
+    emit(run(lambda ctx: ops.show(ctx, review_id)))
 
 
 @app.command("approve")
 def approve(review_id: str, party: str = typer.Option(None, help="Required when the review has several parties"),
             reason: str = typer.Option("", help="Note shown to the tenant")) -> None:
-    emit(_run(lambda ctx: ops.decide(ctx, review_id, decision="approved", actor=_actor(), party=party, reason=reason)))
+    emit(run(lambda ctx: ops.decide(ctx, review_id, decision="approved", actor=_actor(), party=party, reason=reason)))
 
 
 @app.command("reject")
 def reject(review_id: str, reason: str = typer.Option(..., help="Why (shown to the tenant as review_desc)"),
            party: str = typer.Option(None, help="Required when the review has several parties")) -> None:
-    emit(_run(lambda ctx: ops.decide(ctx, review_id, decision="rejected", actor=_actor(), party=party, reason=reason)))
+    emit(run(lambda ctx: ops.decide(ctx, review_id, decision="rejected", actor=_actor(), party=party, reason=reason)))
 
 
 @app.command("expedite")
 def expedite(review_id: str, desc: str = typer.Option("", help="Why it is urgent")) -> None:
     """Move a pending review to the front of the queue."""
-    emit(_run(lambda ctx: ops.expedite(ctx, review_id, actor=_actor(), desc=desc)))
+    emit(run(lambda ctx: ops.expedite(ctx, review_id, actor=_actor(), desc=desc)))

@@ -7,8 +7,8 @@ from __future__ import annotations
 import typer
 
 from tidings.api.errors import KooError
-from tidings.cli.common import emit, fail
-from tidings.cli.review import _actor, _run
+from tidings.cli.common import emit, fail, run
+from tidings.cli.review import _actor
 from tidings.context import AppContext
 from tidings.store import sms as sms_store
 
@@ -30,7 +30,7 @@ def _set_suspended(app_id: str, suspended: bool, reason: str) -> dict:
             await sms_store.set_app_suspended(session, found, suspended, _actor(), reason)
             return app_admin_view(found)
 
-    return _run(go)
+    return run(go)
 
 
 @apps_app.command("suspend")
@@ -53,7 +53,7 @@ def pool_list() -> None:
         async with ctx.db.read() as session:
             return await sms_store.pool_summary(session)
 
-    emit(_run(go))
+    emit(run(go))
 
 
 @pool_app.command("add")
@@ -80,4 +80,4 @@ def pool_add(
                 raise KooError("KM.00000001", f"Invalid parameter range: {exc}") from None
             return {"range_id": rng.id, "first": rng.first, "last": rng.last, "note": rng.note}
 
-    emit(_run(go))
+    emit(run(go))

@@ -29,7 +29,7 @@ from tidings.dispatch import receipts
 from tidings.meters import stream as meters
 from tidings.store import messages as store
 from tidings.store.models.pipeline import DELIVERED, EXPIRED, FAILED, FINAL
-from tidings.timeutil import utcnow, wire_z
+from tidings.timeutil import wire_z
 
 log = logging.getLogger("tidings.dispatch")
 

@@ -32,7 +32,7 @@ import itertools
 import logging
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Sequence
 
 from tidings.channels.base import ChannelEvents, DeliveryReport, OutboundMessage, SubmitResult
