@@ -164,6 +164,8 @@ async def main() -> None:
     ap.add_argument("--db", default="sqlite,postgresql", help="persisted configurations to run ('' for none)")
     ap.add_argument("--no-memory", action="store_true", help="skip the in-memory configuration")
     ap.add_argument("--no-raw", action="store_true", help="skip the peer's raw ceiling")
+    ap.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop",
+                    help="event loop (the server and `tidings worker` run on uvloop)")
     args = ap.parse_args()
     port = free_port()
     pid = start_peer(port)
@@ -192,10 +194,16 @@ async def main() -> None:
             rows.append(("raw pipelined client (peer ceiling)", args.messages, await bench_raw(port, args.messages)))
     finally:
         os.kill(pid, signal.SIGTERM)
+    print(f"event loop: {type(asyncio.get_running_loop()).__module__}")
     print(f"{'setup':<46} {'messages':>9} {'submits/s with receipts':>24}")
     for name, n, rate in rows:
         print(f"{name:<46} {n:>9} {rate:>24,.0f}")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if "--loop" in sys.argv and sys.argv[sys.argv.index("--loop") + 1] == "asyncio":
+        asyncio.run(main())
+    else:
+        import uvloop
+
+        uvloop.run(main())

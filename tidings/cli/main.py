@@ -114,7 +114,13 @@ def worker() -> None:
         await runner.shutdown()
         await ctx.db.dispose()
 
-    asyncio.run(_go())
+    # The same event loop uvicorn gives `serve` and `api`: uvloop where installed.
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(_go())
+    else:
+        uvloop.run(_go())
 
 
 @tenant_app.command("create")
