@@ -10,10 +10,8 @@ Application names are unique per tenant.
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
@@ -21,6 +19,7 @@ from sqlalchemy import Select, func, select
 
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.api.errors import KooError, invalid
+from tidings.callbacks import urls
 from tidings.filing import require_filing
 from tidings.store import sms as store
 from tidings.store.models.sms import APP_LAUNCHED, SmsApp
@@ -77,19 +76,17 @@ async def count_and_page(session, stmt: Select, order, offset: int, limit: int) 
 
 
 def check_http_url(field: str, url: str, allow_private: bool) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise invalid(field, "must be an http:// or https:// URL")
+    """The callback outbox's URL rules (tidings.callbacks.urls), without a DNS
+    look-up: a name is checked again on every connection when delivering, so
+    an application can be set up before its host name resolves."""
+    try:
+        host, _port = urls.check_syntax(url, max_length=255)
+    except urls.CallbackUrlError as exc:
+        raise invalid(field, str(exc)) from None
     if allow_private:
         return
-    host = parts.hostname
-    if host == "localhost" or host.endswith(".localhost"):
-        raise invalid(field, "must not point to a private or loopback address")
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return
-    if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified:
+    ip = urls.literal_ip(host)
+    if host == "localhost" or host.endswith(".localhost") or (ip is not None and not urls.is_public(ip)):
         raise invalid(field, "must not point to a private or loopback address")
 
 
