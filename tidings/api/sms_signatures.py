@@ -29,6 +29,7 @@ from tidings.api.errors import KooError, invalid
 from tidings.api.sms_apps import count_and_page, paging, time_window
 from tidings.storage import UploadError, read_upload, save_document
 from tidings.store import sms as store
+from tidings.store.filters import where_given
 from tidings.store.models.sms import SIG_PENDING_REVIEW, SIG_REVIEW_NOT_PASS, SmsApp, SmsSignature
 from tidings.store.tenants import audit
 from tidings.timeutil import wire_local
@@ -186,16 +187,14 @@ async def list_aim_msg_signature(
         .join(SmsApp, SmsApp.id == SmsSignature.app_id)
         .where(SmsSignature.tenant_id == principal.tenant_id)
     )
-    if app_name:
-        stmt = stmt.where(SmsApp.name == app_name)
-    if signature_id:
-        stmt = stmt.where(SmsSignature.id == signature_id)
-    if signature_name:
-        stmt = stmt.where(SmsSignature.name == signature_name)
-    if signature_type:
-        stmt = stmt.where(SmsSignature.type == signature_type)
-    if status:
-        stmt = stmt.where(SmsSignature.status == status)
+    stmt = where_given(
+        stmt,
+        (SmsApp.name, app_name),
+        (SmsSignature.id, signature_id),
+        (SmsSignature.name, signature_name),
+        (SmsSignature.type, signature_type),
+        (SmsSignature.status, status),
+    )
     if window:
         stmt = stmt.where(SmsSignature.created_at.between(*window))
     async with ctx_of(request).db.read() as session:

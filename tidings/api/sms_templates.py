@@ -32,6 +32,7 @@ from tidings.api.errors import KooError, invalid
 from tidings.api.sms_apps import count_and_page, paging, time_window
 from tidings.domain import templates as rules
 from tidings.store import sms as store
+from tidings.store.filters import where_given
 from tidings.store.models.sms import SIG_REVIEW_NOT_PASS, TPL_REJECT, TPL_REVIEWING, SmsApp, SmsSignature, SmsTemplate
 from tidings.store.tenants import audit
 from tidings.timeutil import wire_local
@@ -151,16 +152,14 @@ async def list_aim_msg_template(
     page = max(page, 1)
     window = time_window(start_time, end_time, "start_time", "end_time")
     stmt = select(SmsTemplate, SmsApp.name).join(SmsApp, SmsApp.id == SmsTemplate.app_id).where(SmsTemplate.tenant_id == principal.tenant_id)
-    if app_name:
-        stmt = stmt.where(SmsApp.name == app_name)
-    if flow_status:
-        stmt = stmt.where(SmsTemplate.flow_status == flow_status)
-    if template_id:
-        stmt = stmt.where(SmsTemplate.id == template_id)
-    if template_name:
-        stmt = stmt.where(SmsTemplate.name == template_name)
-    if template_type:
-        stmt = stmt.where(SmsTemplate.type == template_type)
+    stmt = where_given(
+        stmt,
+        (SmsApp.name, app_name),
+        (SmsTemplate.flow_status, flow_status),
+        (SmsTemplate.id, template_id),
+        (SmsTemplate.name, template_name),
+        (SmsTemplate.type, template_type),
+    )
     if window:
         stmt = stmt.where(SmsTemplate.created_at.between(*window))
     async with ctx_of(request).db.read() as session:

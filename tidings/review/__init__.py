@@ -39,6 +39,7 @@ from tidings.review.rules import (
     check_parties,
     outcome,
 )
+from tidings.store.filters import where_given
 from tidings.store.models.core import Tenant
 from tidings.store.models.review import ReviewDecision, ReviewItem
 from tidings.store.tenants import audit
@@ -243,15 +244,13 @@ async def queue(
     limit: int = 50,
 ) -> tuple[list[ReviewItem], int]:
     """The operator's queue: most urgent first, then oldest first."""
-    stmt = select(ReviewItem)
-    if state:
-        stmt = stmt.where(ReviewItem.state == state)
-    if object_type:
-        stmt = stmt.where(ReviewItem.object_type == object_type)
-    if tenant_id:
-        stmt = stmt.where(ReviewItem.tenant_id == tenant_id)
-    if object_id:
-        stmt = stmt.where(ReviewItem.object_id == object_id)
+    stmt = where_given(
+        select(ReviewItem),
+        (ReviewItem.state, state),
+        (ReviewItem.object_type, object_type),
+        (ReviewItem.tenant_id, tenant_id),
+        (ReviewItem.object_id, object_id),
+    )
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = (
         await session.execute(stmt.order_by(ReviewItem.priority.desc(), ReviewItem.submitted_at, ReviewItem.id).offset(offset).limit(limit))
