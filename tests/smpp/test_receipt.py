@@ -1,8 +1,9 @@
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tidings.channels.smpp import receipt as R
+from tidings.channels.smpp.receipt import fast_delivered, parse_receipt
 
 STD = "id:0000001A sub:001 dlvrd:001 submit date:2401311205 done date:2401311206 stat:DELIVRD err:000 text:hello id:x"
 
@@ -75,3 +76,30 @@ def test_is_receipt():
     assert R.is_receipt(0x04, {}) and R.is_receipt(0x20, {})
     assert R.is_receipt(0x00, {"receipted_message_id": "1"})
     assert not R.is_receipt(0x00, {}) and not R.is_receipt(0x40, {})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id:0000001A sub:001 dlvrd:001 submit date:2611261200 done date:2611261201 stat:DELIVRD err:000 text:hello",
+        "id:1a sub:001 dlvrd:001 submit date:261126120059 done date:261126120105 stat:DELIVRD err:0 text:",
+        "ID:1A SUB:001 DLVRD:001 SUBMIT DATE:2611261200 DONE DATE:2611261201 STAT:DELIVERED ERR:000",
+        "id:1A submit_date:2611261200 done_date:2611261201 stat:DELIVRD",
+        "id:1A stat:DELIVRD err:000 text:no dates at all",
+        "id:1A done date:bogus stat:UNDELIV err:0x1F",
+    ],
+)
+@pytest.mark.parametrize("transform", ["none", "hex_to_dec"])
+def test_fast_path_for_delivered_tlvs_matches_the_full_parse(text, transform):
+    tz = timezone(timedelta(hours=8))
+    full = parse_receipt(text, "0000001A", 2, transform, tz)
+    fast = fast_delivered(text.encode(), "0000001A", 2, transform, tz)
+    assert fast == (full.carrier_message_id, full.done_at, full.description)
+    assert full.stat == "DELIVRD"
+
+
+def test_fast_path_leaves_everything_else_to_the_full_parse():
+    text = b"id:1A stat:UNDELIV err:005"
+    assert fast_delivered(text, "1A", 5) is None  # not delivered
+    assert fast_delivered(text, None, 2) is None  # no typed id
+    assert fast_delivered(text, "1A", None) is None  # no typed state

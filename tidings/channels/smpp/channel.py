@@ -46,7 +46,7 @@ from tidings.timeutil import utcnow
 from .client import ClientConfig, Outcome, SmppClient, SubmitOutcome
 from .matcher import InMemoryReceiptMatcher, ReceiptMatcher
 from .pdu import CommandStatus, Pdu
-from .receipt import IdTransform, canonical_id, is_receipt, parse_receipt, utc_offset
+from .receipt import IdTransform, canonical_id, fast_delivered, is_receipt, parse_receipt, utc_offset
 
 log = logging.getLogger("tidings.smpp")
 
@@ -296,6 +296,14 @@ class SmppChannel:
         params = pdu.params
         sm = params.get("short_message") or pdu.tlvs.get("message_payload") or b""
         if is_receipt(params.get("esm_class", 0), pdu.tlvs):
+            fast = fast_delivered(sm, pdu.tlvs.get("receipted_message_id"), pdu.tlvs.get("message_state"),
+                                  self.config.receipt_id_transform, self._tz)
+            if fast is not None:
+                carrier_id, done_at, desc = fast
+                report = DeliveryReport(None, carrier_id, "DELIVRD", desc, _naive_utc(done_at) if done_at else utcnow(), self.name)
+                self._receipts.append((report, fut))
+                self._wake.set()
+                return fut
             r = parse_receipt(sm.decode("latin-1"), pdu.tlvs.get("receipted_message_id"),
                               pdu.tlvs.get("message_state"), self.config.receipt_id_transform, self._tz)
             if r is None or not r.final:

@@ -202,6 +202,31 @@ def parse_receipt(
     )
 
 
+_DONE_DATE = re.compile(rb"done[ _]?date:\s*(\d{10,14})", re.IGNORECASE)
+_ERR = re.compile(rb"\berr:\s*(\S*)", re.IGNORECASE)
+
+
+def fast_delivered(
+    short_message: bytes,
+    receipted_message_id: str | None,
+    message_state: int | None,
+    id_transform: IdTransform = "none",
+    tz: timezone = timezone.utc,
+) -> tuple[str, datetime | None, str] | None:
+    """The common receipt without the full parse: typed TLVs that say
+    DELIVERED (where the TLV wins over the text anyway, see parse_receipt).
+    Returns (carrier id, done_at, description) exactly as parse_receipt
+    would, or None when the receipt needs the full parse."""
+    if message_state != 2 or not receipted_message_id or not receipted_message_id.strip():
+        return None
+    m = _DONE_DATE.search(short_message)
+    done_at = parse_date(m.group(1).decode("ascii"), tz) if m else None
+    e = _ERR.search(short_message)
+    err = e.group(1).decode("latin-1") if e else ""
+    description = f"stat:DELIVRD err:{err}" if err else "stat:DELIVRD"
+    return canonical_id(transform_id(receipted_message_id, id_transform)), done_at, description
+
+
 def is_receipt(esm_class: int, tlvs: dict) -> bool:
     """esm_class message type bits 2-5 (0x04 SMSC receipt, 0x20 intermediate,
     0x08/0x10 acks) or a receipted_message_id TLV mark a receipt."""
