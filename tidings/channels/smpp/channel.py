@@ -230,7 +230,18 @@ class SmppChannel:
     async def submit(self, batch: Sequence[OutboundMessage]) -> list[SubmitResult]:
         if not self._senders:
             raise RuntimeError("channel not started")
-        return list(await asyncio.gather(*(self._submit_one(m) for m in batch)))
+        # As many submitters as the binds' windows can use, each taking the next
+        # message: a task per message cost more than the submits themselves.
+        results: list[SubmitResult | None] = [None] * len(batch)
+        todo = iter(enumerate(batch))
+
+        async def submitter() -> None:
+            for i, msg in todo:
+                results[i] = await self._submit_one(msg)
+
+        width = min(len(batch), sum(c.config.window for c in self._senders))
+        await asyncio.gather(*(submitter() for _ in range(width)))
+        return results  # type: ignore[return-value]
 
     async def _submit_one(self, msg: OutboundMessage) -> SubmitResult:
         c = self.config
