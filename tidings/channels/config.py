@@ -528,16 +528,10 @@ def failover_target(ctx: AppContext, product: str, destination: str, current: st
 
 
 async def move_messages(session, moves: list[dict]) -> None:  # noqa: ANN001
-    """Failover: ``{"b_id", "b_channel"}`` per message, in the dispatcher's
-    transaction; only messages still queued move (a report or another worker
-    may have settled one meanwhile)."""
-    from sqlalchemy import bindparam, update
+    """Failover: ``{"b_id", "b_channel"}`` per message, in the dispatcher's transaction."""
+    from tidings.store.messages import move_queued
 
-    from tidings.store.models.pipeline import QUEUED, Message
-
-    m = Message.__table__
-    stmt = update(m).where(m.c.id == bindparam("b_id"), m.c.status == QUEUED).values(channel=bindparam("b_channel"))
-    await session.execute(stmt, moves)
+    await move_queued(session, moves)
 
 
 def _register() -> None:

@@ -405,6 +405,50 @@ class Housekeeper:
                 pass
 
 
+class OrphanAdopter:
+    """Re-routes queued messages whose channel this process does not run (a
+    channel removed, or disabled and then restarted), so they are sent by
+    another route instead of waiting forever unclaimed.  Runs at start and
+    every ``interval`` seconds; messages with no other route stay queued."""
+
+    name = "pipeline:orphans"
+    interval = 30.0
+
+    def __init__(self, ctx: AppContext, registry: ChannelRegistry) -> None:
+        self.ctx = ctx
+        self.registry = registry
+        self.adopted = 0
+
+    async def adopt_once(self) -> int:
+        from tidings.channels.registry import RouteRequest
+
+        known = [c.name for c in self.registry.channels()]
+        async with self.ctx.db.write() as session:
+            rows = await store.orphaned_queued(session, known)
+            moves = []
+            for r in rows:
+                target = self.registry.route(RouteRequest(r.tenant_id, r.number, r.channel_num, r.product))
+                if self.registry.has(target):
+                    moves.append({"b_id": r.id, "b_channel": target})
+            await store.move_queued(session, moves)
+        if moves:
+            log.warning("re-routed %d queued message(s) whose channel is not running", len(moves))
+            self.adopted += len(moves)
+            wake(self.ctx)
+        return len(moves)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.adopt_once()
+            except Exception:
+                log.exception("re-routing orphaned messages failed")
+            try:
+                await asyncio.wait_for(stop.wait(), self.interval)
+            except asyncio.TimeoutError:
+                pass
+
+
 def pipeline_services(ctx: AppContext) -> list:
     """The pipeline's services for build_services: channels, one dispatcher
     (or ``dispatch.loops`` on PostgreSQL) per channel, housekeeping."""
@@ -421,5 +465,6 @@ def pipeline_services(ctx: AppContext) -> list:
             dispatchers.append(Dispatcher(ctx, ch, config, i))
     ctx.extras["dispatchers"] = dispatchers
     services.extend(dispatchers)
+    services.append(OrphanAdopter(ctx, registry))
     services.append(Housekeeper(ctx))
     return services

@@ -179,6 +179,28 @@ async def claim_due(session: AsyncSession, channel: str, now: datetime, limit: i
     return list((await session.execute(stmt)).all())
 
 
+async def orphaned_queued(session: AsyncSession, known_channels: list[str], limit: int = 5000) -> list[Any]:
+    """Queued messages routed to a channel this process does not run (removed,
+    or disabled before a restart): nobody would ever claim them."""
+    stmt = (
+        select(M.c.id, M.c.tenant_id, M.c.number, M.c.channel_num, M.c.product, M.c.channel)
+        .where(M.c.status == QUEUED, M.c.channel.not_in(known_channels))
+        .limit(limit)
+    )
+    if is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list((await session.execute(stmt)).all())
+
+
+async def move_queued(session: AsyncSession, moves: list[dict]) -> None:
+    """Give queued messages another channel: ``{"b_id", "b_channel"}`` each.
+    Only messages still queued move (a report or another worker may have
+    settled one meanwhile)."""
+    if moves:
+        stmt = update(M).where(M.c.id == bindparam("b_id"), M.c.status == QUEUED).values(channel=bindparam("b_channel"))
+        await session.execute(stmt, moves)
+
+
 async def mark_submitting(session: AsyncSession, ids: list[str], lease_until: datetime) -> None:
     for chunk in _chunks(ids):
         await session.execute(update(M).where(M.c.id.in_(chunk)).values(status=SUBMITTING, next_attempt_at=lease_until))

@@ -1,0 +1,44 @@
+"""Queued messages whose channel is gone are re-routed, not left unclaimed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import select
+
+from tidings.channels.registry import registry_of
+from tidings.config import Settings
+from tidings.context import AppContext
+from tidings.dispatch.worker import OrphanAdopter
+from tidings.store.migrate import upgrade
+from tidings.store.models.pipeline import DELIVERED, QUEUED, Message
+from tidings.timeutil import utcnow
+
+
+def _message(mid: str, channel: str, status: str) -> Message:
+    now = utcnow()
+    return Message(
+        id=mid, tenant_id="t1", task_id="task", channel=channel, channel_num="106900010001", number="8613800138000",
+        to="13800138000", text="【示例】hello", parts=1, status=status, attempts=0, next_attempt_at=now, created_at=now,
+    )
+
+
+async def test_queued_messages_of_a_removed_channel_move_to_a_running_one(tmp_path):
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'o.db'}")
+    await asyncio.to_thread(upgrade, settings.db_url)
+    ctx = AppContext.build(settings)
+    try:
+        async with ctx.db.write() as session:
+            session.add_all([
+                _message("m-orphan", "cmcc-removed", QUEUED),
+                _message("m-done", "cmcc-removed", DELIVERED),
+                _message("m-fine", "sandbox", QUEUED),
+            ])
+        adopter = OrphanAdopter(ctx, registry_of(ctx))
+        assert await adopter.adopt_once() == 1
+        assert await adopter.adopt_once() == 0
+        async with ctx.db.read() as session:
+            channels = dict((await session.execute(select(Message.id, Message.channel))).all())
+        assert channels == {"m-orphan": "sandbox", "m-done": "cmcc-removed", "m-fine": "sandbox"}
+    finally:
+        await ctx.db.dispose()
