@@ -12,6 +12,7 @@ from tidings.context import AppContext
 from tidings.dispatch.worker import OrphanAdopter
 from tidings.store.migrate import upgrade
 from tidings.store.models.pipeline import DELIVERED, QUEUED, Message
+from tidings.store.models.smpp import ChannelDef
 from tidings.timeutil import utcnow
 
 
@@ -33,12 +34,15 @@ async def test_queued_messages_of_a_removed_channel_move_to_a_running_one(tmp_pa
                 _message("m-orphan", "cmcc-removed", QUEUED),
                 _message("m-done", "cmcc-removed", DELIVERED),
                 _message("m-fine", "sandbox", QUEUED),
+                # Enabled in the definitions but not run here (yet): left alone.
+                _message("m-new", "cmcc-new", QUEUED),
+                ChannelDef(name="cmcc-new", kind="smpp", config={}, enabled=True),
             ])
         adopter = OrphanAdopter(ctx, registry_of(ctx))
         assert await adopter.adopt_once() == 1
         assert await adopter.adopt_once() == 0
         async with ctx.db.read() as session:
             channels = dict((await session.execute(select(Message.id, Message.channel))).all())
-        assert channels == {"m-orphan": "sandbox", "m-done": "cmcc-removed", "m-fine": "sandbox"}
+        assert channels == {"m-orphan": "sandbox", "m-done": "cmcc-removed", "m-fine": "sandbox", "m-new": "cmcc-new"}
     finally:
         await ctx.db.dispose()

@@ -406,9 +406,10 @@ class Housekeeper:
 
 
 class OrphanAdopter:
-    """Re-routes queued messages whose channel this process does not run (a
-    channel removed, or disabled and then restarted), so they are sent by
-    another route instead of waiting forever unclaimed.  Runs at start and
+    """Re-routes queued messages whose channel is neither run by this process
+    nor enabled in the channel definitions (removed, or disabled and then
+    restarted), so they are sent by another route instead of waiting forever
+    unclaimed.  Runs at start and
     every ``interval`` seconds; messages with no other route stay queued."""
 
     name = "pipeline:orphans"
@@ -422,8 +423,16 @@ class OrphanAdopter:
     async def adopt_once(self) -> int:
         from tidings.channels.registry import RouteRequest
 
-        known = [c.name for c in self.registry.channels()]
+        from sqlalchemy import select
+
+        from tidings.store.models.smpp import ChannelDef
+
         async with self.ctx.db.write() as session:
+            # Enabled definitions count as running even where this process does
+            # not run them yet: during a rolling restart an older worker must not
+            # take a new channel's messages away from it.
+            enabled = (await session.execute(select(ChannelDef.name).where(ChannelDef.enabled))).scalars().all()
+            known = sorted({c.name for c in self.registry.channels()} | set(enabled))
             rows = await store.orphaned_queued(session, known)
             moves = []
             for r in rows:
