@@ -18,13 +18,14 @@ with one statement per table, executed for all its rows.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.callbacks import formats, registrations
 from tidings.callbacks.policy import CallbackSettings
+from tidings.store.dialect import chunks
 from tidings.store.models.callbacks import CallbackOutbox, CallbackSubject
 from tidings.timeutil import utcnow
 
@@ -45,11 +46,6 @@ def current_policy() -> CallbackSettings:
 
         _policy = CallbackSettings.load(Settings().extra)
     return _policy
-
-
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _subject(item: dict) -> str | None:
@@ -105,7 +101,7 @@ async def enqueue_aim_receipts(session: AsyncSession, tenant_id: str, callback_t
     if single is not None:
         rows.extend(_row(tenant_id, kind, single, item, batch=False, events=1, subject_id=_subject(item), now=now) for item in items)
     if batched is not None:
-        for chunk in _chunks(items, current_policy().batch_max_events):
+        for chunk in chunks(items, current_policy().batch_max_events):
             row = _row(tenant_id, kind, batched, chunk, batch=True, events=len(chunk), subject_id=None, now=now)
             rows.append(row)
             seen = {s for s in map(_subject, chunk) if s}

@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tidings.store.dialect import dialect_insert
 from tidings.store.models.pipeline import MeterEvent as MeterRow
 from tidings.timeutil import utcnow
 
@@ -37,11 +38,7 @@ class MeterEvent:
 
 
 def _insert(session: AsyncSession):
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(MeterRow.__table__)
+    return dialect_insert(session, MeterRow.__table__)
 
 
 async def record(session: AsyncSession, events: list[MeterEvent]) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.domain.frequency import Counter
+from tidings.store.dialect import chunks, dialect_insert, is_postgres
 from tidings.store.models.pipeline import (
     IN_FLIGHT,
     QUEUED,
@@ -37,21 +38,7 @@ CHUNK = 500  # ids per IN (...) list: far below every bind-parameter limit
 
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
-def dialect_insert(session: AsyncSession, table):
-    """INSERT with ON CONFLICT support on both backends."""
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
-def is_postgres(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    return chunks(items, size)
 
 
 # --- accepting ---------------------------------------------------------------------

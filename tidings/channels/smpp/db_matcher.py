@@ -51,6 +51,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.channels.base import DeliveryReport
 from tidings.store.db import Database
+from tidings.store.dialect import chunks
 from tidings.store.models.pipeline import CarrierId
 from tidings.store.models.smpp import ParkedReceipt
 from tidings.timeutil import utcnow
@@ -65,8 +66,7 @@ _CHUNK = 1000  # ids per IN (...) and rows per multi-row INSERT: under every dri
 
 
 def _chunks(items: Sequence, size: int = _CHUNK):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+    return chunks(items, size)
 
 
 class DbReceiptMatcher:
