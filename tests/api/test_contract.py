@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import httpx
 
-from tests.support.harness import REPO, Server
+from tests.support.harness import SHARED, Server
 
-SHARED = Path(os.environ.get("TIDINGS_SHARED_DIR", REPO.parent / "shared"))
 IMPLEMENTED = Path(__file__).with_name("implemented_operations.txt")
 
 

@@ -5,26 +5,18 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
-from pathlib import Path
 
 import pytest
 
+from tests.support.harness import SHARED, free_port
 from tidings.channels.base import OutboundMessage
 from tidings.channels.smpp.channel import UNKNOWN_OUTCOME, SmppChannel, SmppConfig
 from tidings.domain import sms_text
 
 pytestmark = pytest.mark.smpp_peer
 
-SHARED = Path(os.environ.get("TIDINGS_SHARED_DIR") or Path(__file__).resolve().parents[2].parent / "shared")
 START = SHARED / "peers" / "smsc" / "start.sh"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Peer:

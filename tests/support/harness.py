@@ -24,6 +24,8 @@ from huaweicloudsdkkoomessage.v1 import KooMessageClient
 from tests.support.signer import SdkSigned
 
 REPO = Path(__file__).resolve().parents[2]
+# ../shared beside the repository (CI lays a copy there), or TIDINGS_SHARED_DIR.
+SHARED = Path(os.environ.get("TIDINGS_SHARED_DIR") or REPO.parent / "shared")
 PG_ADMIN_DSN = os.environ.get("TIDINGS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
