@@ -15,6 +15,7 @@ from tests.api.send_support import ready_sender, send, wait_for
 from tests.conftest import backend_params, start_server, stop_server
 from tests.support.harness import Server
 from tests.support.receiver import Receiver
+from tidings.callbacks.policy import CallbackSettings
 
 REQUESTS = 16
 PER_REQUEST = 500
@@ -98,7 +99,9 @@ def test_sigkill_mid_dispatch_loses_nothing_and_duplicates_nothing(crash_server:
                     per_msg[item["msg_id"]] += 1
             return per_msg
 
-        per_msg = wait_for(lambda: (lambda d: d if len(d) == total else None)(receipts_by_message()), 120, 0.5, "every receipt")
+        # Callbacks the killed process had claimed come back when their lease runs out.
+        patience = CallbackSettings().lease_seconds + 90
+        per_msg = wait_for(lambda: (lambda d: d if len(d) == total else None)(receipts_by_message()), patience, 0.5, "every receipt")
         assert set(per_msg) == set(accepted)
         assert max(per_msg.values()) == 1, "a receipt event was produced twice"
         print(f"killed at {at_kill} of {total}")

@@ -48,6 +48,7 @@ class Received:
 class _Mode:
     status: int = 200
     hang_seconds: float = 0.0
+    delay_seconds: float = 0.0
 
 
 class _Server(ThreadingHTTPServer):
@@ -111,8 +112,13 @@ class Receiver:
         with self._lock:
             self._mode = _Mode(status=status)
 
+    def slow(self, seconds: float) -> None:
+        """Answer 200, but only ``seconds`` after each request arrived."""
+        with self._lock:
+            self._mode = _Mode(delay_seconds=seconds)
+
     def hang(self, seconds: float = 3600.0) -> None:
-        """Read requests but do not answer for ``seconds`` (then 200)."""
+        """Read requests but do not answer for ``seconds``, then drop the connection."""
         self._release.clear()
         with self._lock:
             self._mode = _Mode(hang_seconds=seconds)
@@ -184,6 +190,8 @@ class Receiver:
                         pass
                     self.close_connection = True
                     return
+                if mode.delay_seconds:
+                    time.sleep(mode.delay_seconds)
                 payload = b"ok"
                 self.send_response(mode.status)
                 self.send_header("Content-Type", "text/plain")

@@ -230,6 +230,29 @@ async def test_a_hanging_receiver_gets_at_most_the_concurrency_cap(backend):
             assert len({json.loads(r.json()["body"])["msg_id"] for r in got}) == 30
 
 
+async def test_a_slow_receivers_rows_are_not_taken_over_while_in_flight(backend):
+    """Two deliverers on one database stand for two worker processes.  The
+    receiver takes four leases to answer; the lease is renewed while the
+    request is in flight, so the second deliverer never sends the event too."""
+    policy = dict(lease_seconds=1.2, total_timeout=8.0)
+    async with migrated_ctx(backend, allow_private_callbacks=True) as ctx, running(ctx, **policy), running(ctx, **policy):
+        with Receiver() as rx:
+            tid = await new_tenant(ctx, "t-slow")
+            await register(ctx, tid, 0, rx.url("/slow"))
+            rx.slow(4.8)
+            async with ctx.db.write() as s:
+                await outbox.enqueue_aim_receipts(s, tid, "sms", [receipt(1)])
+
+            async def delivered():
+                return await count(ctx, CallbackOutbox.status == "delivered") == 1
+
+            await poll(delivered)
+            await asyncio.sleep(1.5)  # a takeover would have shown by now
+            assert len(rx.requests) == 1
+            async with ctx.db.read() as s:
+                assert (await s.execute(select(CallbackOutbox.attempts))).scalar_one() == 1
+
+
 def _wait_received(rx: Receiver, n: int, timeout: float = 20.0) -> None:
     import time
 

@@ -6,7 +6,11 @@ processes share the work; SQLite has one writer) and leases them: their
 ``next_attempt_at`` moves ``lease_seconds`` ahead and ``attempts`` goes up
 before anything is sent.  A worker that dies mid-round therefore loses
 nothing: the rows come due again when the lease runs out and go out with
-``retry: true`` (the receiver may or may not have seen them).
+``retry: true`` (the receiver may or may not have seen them).  While a lane is
+still working on its rows, the worker renews their lease every third of it,
+compare-and-set on the lease it wrote, so the lease can be short (a crash
+delays callbacks by at most ``lease_seconds``) without a slow receiver's rows
+being taken over by another worker while they are in flight.
 
 Claimed rows are grouped by destination URL into *lanes*.  A lane sends its
 requests with at most ``per_url_concurrency`` in flight, then records every
@@ -41,6 +45,7 @@ from tidings.callbacks.policy import CallbackSettings, gives_up, retry_delay
 from tidings.callbacks.transport import build_client
 from tidings.callbacks.urls import Resolver, system_resolve
 from tidings.context import AppContext
+from tidings.store.dialect import chunks
 from tidings.store.models.callbacks import CallbackAttempt, CallbackOutbox, CallbackSubject
 from tidings.timeutil import utcnow
 
@@ -107,6 +112,8 @@ class CallbackDelivery:
     name: str = "callbacks"
     _busy: set[str] = field(default_factory=set)
     _lanes: set[asyncio.Task] = field(default_factory=set)
+    # Rows claimed and not yet recorded: row id -> the lease end written for it.
+    _held: dict[int, datetime] = field(default_factory=dict)
     _wake: asyncio.Event | None = None
     _client: httpx.AsyncClient | None = None
 
@@ -129,6 +136,7 @@ class CallbackDelivery:
             resolver=self.resolver,
         )
         last_prune = 0.0
+        renewer = asyncio.create_task(self._renew_leases(stop), name="callbacks-lease")
         try:
             while not stop.is_set():
                 claimed = 0
@@ -148,6 +156,8 @@ class CallbackDelivery:
             if self._lanes:
                 # Lanes see ``stop`` and release what they have not sent.
                 await asyncio.wait(self._lanes, timeout=p.total_timeout + 5)
+            renewer.cancel()
+            await asyncio.gather(renewer, return_exceptions=True)
             await self._client.aclose()
 
     async def _round(self, stop: asyncio.Event) -> int:
@@ -190,10 +200,11 @@ class CallbackDelivery:
             .limit(p.claim_size)
             .with_for_update(skip_locked=True)
         )
+        lease_end = now + timedelta(seconds=p.lease_seconds)
         stmt = (
             update(OUTBOX)
             .where(OUTBOX.c.id.in_(pick.scalar_subquery()))
-            .values(attempts=OUTBOX.c.attempts + 1, next_attempt_at=now + timedelta(seconds=p.lease_seconds))
+            .values(attempts=OUTBOX.c.attempts + 1, next_attempt_at=lease_end)
             .returning(
                 OUTBOX.c.id, OUTBOX.c.request_id, OUTBOX.c.tenant_id, OUTBOX.c.kind, OUTBOX.c.url, OUTBOX.c.batch,
                 OUTBOX.c.events, OUTBOX.c.payload, OUTBOX.c.attempts, OUTBOX.c.created_at,
@@ -203,14 +214,60 @@ class CallbackDelivery:
             result = await session.execute(stmt)
             rows = [Claimed(*r) for r in result.all()]
         rows.sort(key=lambda r: r.id)
+        for r in rows:
+            self._held[r.id] = lease_end
         return rows
+
+    async def _renew_leases(self, stop: asyncio.Event) -> None:
+        every = self.policy.lease_seconds / 3
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), every)
+                return
+            except asyncio.TimeoutError:
+                pass
+            try:
+                await self._renew()
+            except Exception:
+                log.exception("renewing callback leases failed; will retry")
+
+    async def _renew(self) -> None:
+        """Move the lease of every row still held a full ``lease_seconds`` ahead.
+
+        Compare-and-set on the lease end this worker wrote: a row already
+        recorded (new status or retry time) or taken over by another worker
+        after a lease ran out is left alone."""
+        if not self._held:
+            return
+        by_end: dict[datetime, list[int]] = collections.defaultdict(list)
+        for row_id, end in self._held.items():
+            by_end[end].append(row_id)
+        new_end = utcnow() + timedelta(seconds=self.policy.lease_seconds)
+        async with self.ctx.db.write() as session:
+            for end, ids in by_end.items():
+                for part in chunks(ids, 500):
+                    await session.execute(
+                        update(OUTBOX)
+                        .where(OUTBOX.c.id.in_(part), OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at == end)
+                        .values(next_attempt_at=new_end)
+                    )
+        for end, ids in by_end.items():
+            for row_id in ids:
+                if self._held.get(row_id) == end:
+                    self._held[row_id] = new_end
 
     # --- a lane: one destination ------------------------------------------------------
     async def _lane(self, url: str, rows: list[Claimed], stop: asyncio.Event) -> None:
         try:
             outcomes = await self._send_all(url, rows, stop)
+            # Let go before recording: a renewal racing the record cannot match
+            # the new values (compare-and-set), and none starts after this.
+            for row in rows:
+                self._held.pop(row.id, None)
             await self._record(outcomes)
         finally:
+            for row in rows:
+                self._held.pop(row.id, None)
             self._busy.discard(url)
 
     async def _send_all(self, url: str, rows: list[Claimed], stop: asyncio.Event) -> list[Outcome]:

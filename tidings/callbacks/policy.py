@@ -36,8 +36,10 @@ class CallbackSettings(BaseSettings):
     per_url_concurrency: int = 4
     # Rows claimed per round, and how long a claim is held before another
     # worker may take the rows over (a crashed worker's rows come back then).
+    # A live worker renews the lease of rows it is still sending every third
+    # of it, so this bounds the delay after a crash, not the time a lane may take.
     claim_size: int = 500
-    lease_seconds: float = 300.0
+    lease_seconds: float = 30.0
     # A destination's share of a round stops after this long; the rest is released.
     lane_budget_seconds: float = 60.0
     max_connections: int = 256
