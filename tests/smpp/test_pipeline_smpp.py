@@ -314,3 +314,11 @@ def test_unknown_window_when_the_server_is_killed(setup, channel, policy):
     assert all(seen_before[c] == 1 and seen[c] == expected for c in ids.values()), seen
     for ch in (PRIMARY, BACKUP, REFUSER, HOLD_R, HOLD_F):  # the restarted server bound everything again
         wait_for(lambda: s.admin_status(ch)["status"].get("bound", 0) >= 1, 20, what=f"{ch} bound")
+
+
+def test_a_new_password_is_reported_as_needing_a_restart(setup):
+    s = setup
+    assert s.admin_status(REFUSER)["status"]["restart_needed"] is False
+    s.server.cli("channels", "set", REFUSER, "--password", "pw")  # set again, even to the same value
+    assert s.admin_status(REFUSER)["status"]["restart_needed"] is True
+    assert s.admin_status(BACKUP)["status"]["restart_needed"] is False

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, fields
@@ -342,8 +343,11 @@ async def channel_status(ctx: AppContext, name: str) -> dict:
     message counts the pipeline holds for it."""
     from tidings.store.models.pipeline import Message
 
-    info = await get_channel(ctx, name)
     async with ctx.db.read() as session:
+        row = await session.get(ChannelDef, name)
+        if row is None:
+            raise NotFound(f"channel {name} does not exist")
+        info, defined = view(row), _fingerprint(row)
         counts = dict((await session.execute(
             select(Message.status, func.count()).where(Message.channel == name).group_by(Message.status))).all())
     live = _live(ctx).get(name)
@@ -355,7 +359,7 @@ async def channel_status(ctx: AppContext, name: str) -> dict:
         state.update(bound=stats.get("bound", 0), binds=stats.get("binds", 0), window_in_use=stats.get("in_flight", 0),
                      window=getattr(getattr(live, "config", None), "window", None))
         running = getattr(live, "_tidings_def", None)
-        state["restart_needed"] = running is not None and running != _fingerprint_of(info)
+        state["restart_needed"] = running is not None and running != defined
         for d in ctx.extras.get("dispatchers") or ():
             if getattr(getattr(d, "channel", None), "name", None) == name:
                 state["unknown_since_start"] = state.get("unknown_since_start", 0) + d.stats.get("unknown", 0)
@@ -383,12 +387,13 @@ def _table(loaded: _Loaded) -> RouteTable:
     return RouteTable([Route(r.channel, r.product, r.prefix, r.carrier, r.priority, r.id) for r in loaded.routes], enabled)
 
 
-def _fingerprint_of(info: dict) -> tuple:
-    return (info.get("kind"), tuple(sorted((info.get("config") or {}).items())), info.get("has_password"))
-
-
 def _fingerprint(row: ChannelDef) -> tuple:
-    return _fingerprint_of(view(row))
+    """What a running channel was built from.  The password enters as a digest
+    of its sealed form, which changes whenever it is set (even to the same
+    value), so a new password is a restart the status reports."""
+    sealed = row.password_sealed
+    digest = hashlib.sha256(sealed if isinstance(sealed, bytes) else str(sealed).encode()).hexdigest() if sealed else None
+    return (row.kind, tuple(sorted((row.config or {}).items())), digest)
 
 
 def _load_blocking(url: str) -> _Loaded:
