@@ -164,6 +164,19 @@ async def test_receipts_arrive_in_the_aim_envelope_signed_with_the_event_id(back
         assert all([a.outcome for a in d.attempts] == ["delivered"] for d in seen["msg-1"])
 
 
+async def one_receipt_to(ctx, rx: Receiver, path: str) -> str:
+    """A tenant with a url_type 0 registration at ``path`` and one receipt enqueued for it."""
+    tid = await new_tenant(ctx, f"t-{uuid.uuid4().hex[:8]}")
+    await register(ctx, tid, 0, rx.url(path))
+    async with ctx.db.write() as s:
+        await outbox.enqueue_aim_receipts(s, tid, "sms", [receipt(1)])
+    return tid
+
+
+async def has_rows(ctx, n: int, *where) -> bool:
+    return await count(ctx, *where) == n
+
+
 async def poll(predicate, timeout: float = 10.0):
     deadline = asyncio.get_running_loop().time() + timeout
     while not await predicate():
@@ -237,16 +250,9 @@ async def test_a_slow_receivers_rows_are_not_taken_over_while_in_flight(backend)
     policy = dict(lease_seconds=1.2, total_timeout=8.0)
     async with migrated_ctx(backend, allow_private_callbacks=True) as ctx, running(ctx, **policy), running(ctx, **policy):
         with Receiver() as rx:
-            tid = await new_tenant(ctx, "t-slow")
-            await register(ctx, tid, 0, rx.url("/slow"))
             rx.slow(4.8)
-            async with ctx.db.write() as s:
-                await outbox.enqueue_aim_receipts(s, tid, "sms", [receipt(1)])
-
-            async def delivered():
-                return await count(ctx, CallbackOutbox.status == "delivered") == 1
-
-            await poll(delivered)
+            await one_receipt_to(ctx, rx, "/slow")
+            await poll(lambda: has_rows(ctx, 1, CallbackOutbox.status == "delivered"))
             await asyncio.sleep(1.5)  # a takeover would have shown by now
             assert len(rx.requests) == 1
             async with ctx.db.read() as s:
@@ -265,16 +271,9 @@ def _wait_received(rx: Receiver, n: int, timeout: float = 20.0) -> None:
 async def test_an_error_answer_is_retried_per_event_and_given_up_in_the_end(backend):
     async with migrated_ctx(backend, allow_private_callbacks=True) as ctx, running(ctx, give_up_after=1.5):
         with Receiver() as rx:
-            tid = await new_tenant(ctx, "t-500")
-            await register(ctx, tid, 0, rx.url("/err"))
             rx.respond(500)
-            async with ctx.db.write() as s:
-                await outbox.enqueue_aim_receipts(s, tid, "sms", [receipt(1)])
-
-            async def given_up():
-                return await count(ctx, CallbackOutbox.status == "failed") == 1
-
-            await poll(given_up)
+            await one_receipt_to(ctx, rx, "/err")
+            await poll(lambda: has_rows(ctx, 1, CallbackOutbox.status == "failed"))
             assert len(rx.requests) >= 2  # retried before giving up
             async with ctx.db.read() as s:
                 row = (await s.execute(select(CallbackOutbox))).scalar_one()
