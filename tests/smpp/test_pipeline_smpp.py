@@ -296,13 +296,17 @@ def test_unknown_window_fail_when_the_smsc_drops(setup):
 def test_unknown_window_when_the_server_is_killed(setup, channel, policy):
     s = setup
 
+    seen_before = Counter()
+
     def crash(smsc):
         s.server.kill()  # SIGKILL with 4 submits in the window, marked `submitting`
+        # Counted before the restart: a slow start may outlast the lease, and the
+        # restarted server resubmits before start() returns.
+        seen_before.update(smsc.codes())
         smsc.hold.clear()
         s.server.start()
 
     ids = _hold_and_break(s, channel, "W" if policy == "resubmit" else "X", crash)
-    seen_before = s.smscs[channel].codes()
     for mid, code in ids.items():
         m = wait_final(s.server, s.sender.creds, mid, 60)
         if policy == "resubmit":
