@@ -24,6 +24,7 @@ from typing import Protocol
 import filetype
 from starlette.requests import Request
 
+from tidings.api.errors import KooError
 from tidings.context import AppContext
 from tidings.ids import uuid_id
 from tidings.store.models.sms import StoredFile
@@ -114,11 +115,8 @@ def document_key(tenant_id: str, file_id: str, kind: str, yyyymm: str) -> str:
     return f"files/{tenant_id}/{yyyymm}/{file_id}.{kind}"
 
 
-class UploadError(Exception):
-    def __init__(self, code: str, msg: str):
-        super().__init__(msg)
-        self.code = code
-        self.msg = msg
+class UploadError(KooError):
+    """A refused upload: answered by the API and the CLI like any KooMessage error (400)."""
 
 
 async def save_document(ctx: AppContext, *, tenant_id: str, purpose: str, file_name: str, data: bytes, desc: str, actor: str) -> StoredFile:

@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 
 from tidings import filing
 from tidings.api.deps import Principal, ctx_of, require_tenant_admin, tenant_principal
-from tidings.api.errors import KooError, invalid
+from tidings.api.errors import invalid
 from tidings.domain.filing import DOCUMENT_TYPES, check_area
-from tidings.storage import UploadError, read_upload, save_document
+from tidings.storage import read_upload, save_document
 
 router = APIRouter(prefix="/tidings/v1/filings", tags=["tidings: filing"])
 
@@ -43,12 +43,9 @@ def _area(area: str) -> str:
 @router.post("/files")
 async def upload_filing_file(request: Request, file_desc: str = Query(default="", max_length=255),
                              principal: Principal = Depends(require_tenant_admin)) -> dict:
-    try:
-        name, data = await read_upload(request)
-        row = await save_document(ctx_of(request), tenant_id=principal.tenant_id, purpose="filing", file_name=name, data=data,
-                                  desc=file_desc, actor=principal.actor)
-    except UploadError as exc:
-        raise KooError(exc.code, exc.msg) from None
+    name, data = await read_upload(request)
+    row = await save_document(ctx_of(request), tenant_id=principal.tenant_id, purpose="filing", file_name=name, data=data,
+                              desc=file_desc, actor=principal.actor)
     return {"file_id": row.id, "file_name": row.file_name, "kind": row.kind, "size": row.size}
 
 

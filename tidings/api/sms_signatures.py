@@ -27,7 +27,7 @@ from tidings import review
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.api.errors import KooError, invalid
 from tidings.api.sms_apps import count_and_page, paging, time_window
-from tidings.storage import UploadError, read_upload, save_document
+from tidings.storage import read_upload, save_document
 from tidings.store import sms as store
 from tidings.store.filters import where_given
 from tidings.store.models.sms import SIG_PENDING_REVIEW, SIG_REVIEW_NOT_PASS, SmsApp, SmsSignature
@@ -128,12 +128,9 @@ async def _submit(session, sig: SmsSignature, actor: str, app_name: str) -> None
 @router.post("/v1/sms/signatures/files")
 async def upload_aim_msg_signature_file(request: Request, file_desc: str = Query(default="", max_length=255),
                                         principal: Principal = Depends(tenant_principal)) -> dict:
-    try:
-        name, data = await read_upload(request)
-        row = await save_document(ctx_of(request), tenant_id=principal.tenant_id, purpose="sms_signature", file_name=name, data=data,
-                                  desc=file_desc, actor=principal.actor)
-    except UploadError as exc:
-        raise KooError(exc.code, exc.msg) from None
+    name, data = await read_upload(request)
+    row = await save_document(ctx_of(request), tenant_id=principal.tenant_id, purpose="sms_signature", file_name=name, data=data,
+                              desc=file_desc, actor=principal.actor)
     return {"file_id": row.id}
 
 

@@ -14,23 +14,18 @@ command line is visible to other users and lands in shell history.
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 
 import typer
 
 from tidings.channels import config as channels
-from tidings.cli.common import emit, fail, run
+from tidings.cli.common import actor, emit, fail, run
 from tidings.domain.routing import DEFAULT_PRIORITY
 
 app = typer.Typer(no_args_is_help=True)
 route_app = typer.Typer(no_args_is_help=True, help="Routes: which channel carries which numbers (prefix, carrier, product).")
 app.add_typer(route_app, name="route")
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 def _run(fn):
@@ -86,14 +81,14 @@ def add_smpp(
     secret = _password(password, password_env, password_stdin)
     emit(_run(lambda ctx: channels.add_channel(ctx, name=name, kind="smpp", config=config, password=secret,
                                                enabled=not disabled, unknown_policy=unknown_policy,
-                                               description=description, actor=_actor())))
+                                               description=description, actor=actor())))
 
 
 @app.command("add-sandbox")
 def add_sandbox(description: str = typer.Option("")) -> None:
     """Define the built-in sandbox carrier as a channel, so routes can send to it."""
     emit(_run(lambda ctx: channels.add_channel(ctx, name=channels.SANDBOX_NAME, kind="sandbox",
-                                               description=description, actor=_actor())))
+                                               description=description, actor=actor())))
 
 
 @app.command("list")
@@ -120,24 +115,24 @@ def set_(
     """Change a channel's settings (connection settings apply at the next start)."""
     secret = _password(password, password_env, password_stdin)
     emit(_run(lambda ctx: channels.update_channel(ctx, name, config=_options(option) or None, password=secret,
-                                                  unknown_policy=unknown_policy, description=description, actor=_actor())))
+                                                  unknown_policy=unknown_policy, description=description, actor=actor())))
 
 
 @app.command("enable")
 def enable(name: str) -> None:
-    emit(_run(lambda ctx: channels.update_channel(ctx, name, enabled=True, actor=_actor())))
+    emit(_run(lambda ctx: channels.update_channel(ctx, name, enabled=True, actor=actor())))
 
 
 @app.command("disable")
 def disable(name: str) -> None:
     """Stop routing new messages to it (its routes stay)."""
-    emit(_run(lambda ctx: channels.update_channel(ctx, name, enabled=False, actor=_actor())))
+    emit(_run(lambda ctx: channels.update_channel(ctx, name, enabled=False, actor=actor())))
 
 
 @app.command("remove")
 def remove(name: str) -> None:
     """Remove a channel and its routes."""
-    emit(_run(lambda ctx: channels.remove_channel(ctx, name, actor=_actor())))
+    emit(_run(lambda ctx: channels.remove_channel(ctx, name, actor=actor())))
 
 
 @route_app.command("add")
@@ -149,7 +144,7 @@ def route_add(
     priority: int = typer.Option(DEFAULT_PRIORITY, help="Lower is tried first; equal priorities: more specific first"),
 ) -> None:
     emit(_run(lambda ctx: channels.add_route(ctx, channel=channel, product=product, prefix=prefix, carrier=carrier,
-                                             priority=priority, actor=_actor())))
+                                             priority=priority, actor=actor())))
 
 
 @route_app.command("list")
@@ -160,4 +155,4 @@ def route_list(channel: str = typer.Option(None)) -> None:
 
 @route_app.command("remove")
 def route_remove(route_id: int) -> None:
-    emit(_run(lambda ctx: channels.remove_route(ctx, route_id, actor=_actor())))
+    emit(_run(lambda ctx: channels.remove_route(ctx, route_id, actor=actor())))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 from typing import Any, Awaitable, Callable, TypeVar
 
@@ -12,6 +13,23 @@ from tidings.config import Settings
 from tidings.context import AppContext
 
 T = TypeVar("T")
+
+
+def actor() -> str:
+    """Who the audit trail names for a CLI change: the operating-system user."""
+    return f"cli:{getpass.getuser()}"
+
+
+async def tenant_id_by_name(ctx: AppContext, name: str) -> str:
+    """The id of the tenant called ``name``; the platform's own is no tenant here."""
+    from tidings.api.errors import KooError
+    from tidings.store import tenants as tenant_store
+
+    async with ctx.db.read() as session:
+        tenant = await tenant_store.tenant_by_name(session, name)
+    if tenant is None or tenant.is_platform:
+        raise KooError("TD.00000404", f"no tenant {name!r}")
+    return tenant.id
 
 
 def run(fn: Callable[[AppContext], Awaitable[T]]) -> T:

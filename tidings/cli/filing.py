@@ -4,38 +4,16 @@ as the operator running it; the tenant is named by its name."""
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
 
 from tidings import filing
-from tidings.api.errors import KooError
-from tidings.cli.common import emit, fail, run
+from tidings.cli.common import actor, emit, run, tenant_id_by_name
 from tidings.context import AppContext
-from tidings.storage import UploadError, save_document
-from tidings.store import tenants as tenant_store
+from tidings.storage import save_document
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
-
-
-async def _tenant_id(ctx: AppContext, name: str) -> str:
-    async with ctx.db.read() as session:
-        tenant = await tenant_store.tenant_by_name(session, name)
-    if tenant is None or tenant.is_platform:
-        raise KooError("TD.00000404", f"no tenant {name!r}")
-    return tenant.id
-
-
-def _run(fn):
-    try:
-        return run(fn)
-    except UploadError as exc:
-        fail(f"{exc.code}: {exc.msg}")
 
 
 @app.command("upload")
@@ -44,11 +22,11 @@ def upload(tenant: str, path: Path, desc: str = typer.Option("", help="What the 
     data = path.read_bytes()
 
     async def go(ctx: AppContext) -> dict:
-        row = await save_document(ctx, tenant_id=await _tenant_id(ctx, tenant), purpose="filing", file_name=path.name, data=data,
-                                  desc=desc, actor=_actor())
+        row = await save_document(ctx, tenant_id=await tenant_id_by_name(ctx, tenant), purpose="filing", file_name=path.name, data=data,
+                                  desc=desc, actor=actor())
         return {"file_id": row.id, "file_name": row.file_name, "kind": row.kind, "size": row.size}
 
-    emit(_run(go))
+    emit(run(go))
 
 
 @app.command("submit")
@@ -73,11 +51,11 @@ def submit(
                               reuse_from=reuse_from)
 
     async def go(ctx: AppContext) -> dict:
-        tid = await _tenant_id(ctx, tenant)
+        tid = await tenant_id_by_name(ctx, tenant)
         async with ctx.db.write() as session:
-            return filing.describe(area, await filing.submit(session, tid, area, data, _actor()))
+            return filing.describe(area, await filing.submit(session, tid, area, data, actor()))
 
-    emit(_run(go))
+    emit(run(go))
 
 
 @app.command("show")
@@ -85,11 +63,11 @@ def show(tenant: str, area: str) -> None:
     """One area's filing and its state."""
 
     async def go(ctx: AppContext) -> dict:
-        tid = await _tenant_id(ctx, tenant)
+        tid = await tenant_id_by_name(ctx, tenant)
         async with ctx.db.read() as session:
             return filing.describe(area, await filing.get_filing(session, tid, area))
 
-    emit(_run(go))
+    emit(run(go))
 
 
 @app.command("list")
@@ -97,8 +75,8 @@ def list_(tenant: str) -> None:
     """Every area with its state (``none`` when never filed)."""
 
     async def go(ctx: AppContext) -> list:
-        tid = await _tenant_id(ctx, tenant)
+        tid = await tenant_id_by_name(ctx, tenant)
         async with ctx.db.read() as session:
             return await filing.list_filings(session, tid)
 
-    emit(_run(go))
+    emit(run(go))

@@ -7,24 +7,15 @@ from __future__ import annotations
 import typer
 
 from tidings.api.errors import KooError
-from tidings.cli.common import emit, fail, run
+from tidings.cli.common import emit, fail, run, tenant_id_by_name
 from tidings.context import AppContext
 from tidings.domain.numbers import NumberError, normalize
 from tidings.meters import stream as meters
 from tidings.store import messages as store
-from tidings.store import tenants as tenant_store
 from tidings.store.models.pipeline import STATUSES
 from tidings.timeutil import parse_wire
 
 app = typer.Typer(no_args_is_help=True)
-
-
-async def _tenant_id(ctx: AppContext, name: str) -> str:
-    async with ctx.db.read() as session:
-        tenant = await tenant_store.tenant_by_name(session, name)
-    if tenant is None or tenant.is_platform:
-        raise KooError("TD.00000404", f"no tenant {name!r}")
-    return tenant.id
 
 
 
@@ -53,7 +44,7 @@ def list_(
     f.status = status
 
     async def go(ctx: AppContext) -> dict:
-        tid = await _tenant_id(ctx, tenant)
+        tid = await tenant_id_by_name(ctx, tenant)
         async with ctx.db.read() as session:
             rows, total = await store.list_messages(session, tid, f, offset, limit)
         return {"messages": [summary(m) for m in rows], "page_info": {"offset": offset, "limit": limit, "total": total}}
@@ -67,7 +58,7 @@ def show(msg_id: str, tenant: str = typer.Option(..., help="The tenant the messa
     from tidings.api.messages import _callbacks, summary
 
     async def go(ctx: AppContext) -> dict:
-        tid = await _tenant_id(ctx, tenant)
+        tid = await tenant_id_by_name(ctx, tenant)
         async with ctx.db.read() as session:
             m = await store.get_message(session, tid, msg_id)
             if m is None:
@@ -85,7 +76,7 @@ def stats(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
     """Messages per status, and (with --tenant) the SMS parts metered as delivered."""
 
     async def go(ctx: AppContext) -> dict:
-        tid = await _tenant_id(ctx, tenant) if tenant else None
+        tid = await tenant_id_by_name(ctx, tenant) if tenant else None
         async with ctx.db.read() as session:
             out: dict = {"statuses": await store.status_counts(session, tid)}
             if tid:

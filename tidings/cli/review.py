@@ -3,18 +3,13 @@
 
 from __future__ import annotations
 
-import getpass
 
 import typer
 
-from tidings.cli.common import emit, run
+from tidings.cli.common import actor, emit, run
 from tidings.review import operator as ops
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
 
 
 @app.command("list")
@@ -39,16 +34,16 @@ def show(review_id: str) -> None:
 @app.command("approve")
 def approve(review_id: str, party: str = typer.Option(None, help="Required when the review has several parties"),
             reason: str = typer.Option("", help="Note shown to the tenant")) -> None:
-    emit(run(lambda ctx: ops.decide(ctx, review_id, decision="approved", actor=_actor(), party=party, reason=reason)))
+    emit(run(lambda ctx: ops.decide(ctx, review_id, decision="approved", actor=actor(), party=party, reason=reason)))
 
 
 @app.command("reject")
 def reject(review_id: str, reason: str = typer.Option(..., help="Why (shown to the tenant as review_desc)"),
            party: str = typer.Option(None, help="Required when the review has several parties")) -> None:
-    emit(run(lambda ctx: ops.decide(ctx, review_id, decision="rejected", actor=_actor(), party=party, reason=reason)))
+    emit(run(lambda ctx: ops.decide(ctx, review_id, decision="rejected", actor=actor(), party=party, reason=reason)))
 
 
 @app.command("expedite")
 def expedite(review_id: str, desc: str = typer.Option("", help="Why it is urgent")) -> None:
     """Move a pending review to the front of the queue."""
-    emit(run(lambda ctx: ops.expedite(ctx, review_id, actor=_actor(), desc=desc)))
+    emit(run(lambda ctx: ops.expedite(ctx, review_id, actor=actor(), desc=desc)))

@@ -7,8 +7,7 @@ from __future__ import annotations
 import typer
 
 from tidings.api.errors import KooError
-from tidings.cli.common import emit, fail, run
-from tidings.cli.review import _actor
+from tidings.cli.common import actor, emit, fail, run
 from tidings.context import AppContext
 from tidings.store import sms as sms_store
 
@@ -27,7 +26,7 @@ def _set_suspended(app_id: str, suspended: bool, reason: str) -> dict:
             found = await sms_store.app_any_tenant(session, app_id)
             if found is None:
                 raise KooError("TD.00000404", "SMS application does not exist")
-            await sms_store.set_app_suspended(session, found, suspended, _actor(), reason)
+            await sms_store.set_app_suspended(session, found, suspended, actor(), reason)
             return app_admin_view(found)
 
     return run(go)
@@ -75,7 +74,7 @@ def pool_add(
     async def go(ctx: AppContext) -> dict:
         async with ctx.db.write() as session:
             try:
-                rng = await sms_store.add_range(session, first, last, _actor(), note)
+                rng = await sms_store.add_range(session, first, last, actor(), note)
             except sms_store.PoolError as exc:
                 raise KooError("KM.00000001", f"Invalid parameter range: {exc}") from None
             return {"range_id": rng.id, "first": rng.first, "last": rng.last, "note": rng.note}
