@@ -32,6 +32,7 @@ from tidings.store.models.pipeline import (
     SendTask,
     Uplink,
 )
+from tidings.store.tenants import owned
 
 M = Message.__table__
 CHUNK = 500  # ids per IN (...) list: far below every bind-parameter limit
@@ -452,11 +453,11 @@ async def list_messages(session: AsyncSession, tenant_id: str, f: LogFilter, off
 
 
 async def get_message(session: AsyncSession, tenant_id: str, msg_id: str) -> Message | None:
-    return (await session.execute(select(Message).where(Message.id == msg_id, Message.tenant_id == tenant_id))).scalar_one_or_none()
+    return await owned(session, Message, tenant_id, msg_id)
 
 
 async def get_task(session: AsyncSession, tenant_id: str, task_id: str) -> SendTask | None:
-    return (await session.execute(select(SendTask).where(SendTask.id == task_id, SendTask.tenant_id == tenant_id))).scalar_one_or_none()
+    return await owned(session, SendTask, tenant_id, task_id)
 
 
 async def status_counts(session: AsyncSession, tenant_id: str | None = None) -> dict[str, int]:

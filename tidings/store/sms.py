@@ -44,7 +44,7 @@ from tidings.store.models.sms import (
     SmsTemplateVariable,
     StoredFile,
 )
-from tidings.store.tenants import audit
+from tidings.store.tenants import audit, owned
 from tidings.timeutil import utcnow
 
 # --- error codes (docs/errors.md) ----------------------------------------------
@@ -77,7 +77,7 @@ DEFAULT_RANGE = ("106900010001", "106900019999")
 
 # --- applications ----------------------------------------------------------------
 async def get_app(session: AsyncSession, tenant_id: str, app_id: str) -> SmsApp:
-    app = (await session.execute(select(SmsApp).where(SmsApp.id == app_id, SmsApp.tenant_id == tenant_id))).scalar_one_or_none()
+    app = await owned(session, SmsApp, tenant_id, app_id)
     if app is None:
         raise not_found(APP_NOT_FOUND, "SMS application")
     return app
@@ -99,9 +99,7 @@ async def app_name_taken(session: AsyncSession, tenant_id: str, name: str, excep
 
 # --- files -------------------------------------------------------------------------
 async def get_file(session: AsyncSession, tenant_id: str, file_id: str, field: str = "file_id") -> StoredFile:
-    row = (
-        await session.execute(select(StoredFile).where(StoredFile.id == file_id, StoredFile.tenant_id == tenant_id))
-    ).scalar_one_or_none()
+    row = await owned(session, StoredFile, tenant_id, file_id)
     if row is None:
         raise KooError(FILE_NOT_FOUND, f"Invalid parameter {field}: file {file_id} does not exist")
     return row
@@ -109,9 +107,7 @@ async def get_file(session: AsyncSession, tenant_id: str, file_id: str, field: s
 
 # --- signatures ------------------------------------------------------------------
 async def get_signature(session: AsyncSession, tenant_id: str, signature_id: str) -> SmsSignature:
-    sig = (
-        await session.execute(select(SmsSignature).where(SmsSignature.id == signature_id, SmsSignature.tenant_id == tenant_id))
-    ).scalar_one_or_none()
+    sig = await owned(session, SmsSignature, tenant_id, signature_id)
     if sig is None:
         raise not_found(SIGNATURE_NOT_FOUND, "SMS signature")
     return sig
@@ -155,9 +151,7 @@ async def delete_signature(session: AsyncSession, sig: SmsSignature, actor: str)
 
 # --- templates -----------------------------------------------------------------------
 async def get_template(session: AsyncSession, tenant_id: str, template_id: str) -> SmsTemplate:
-    tpl = (
-        await session.execute(select(SmsTemplate).where(SmsTemplate.id == template_id, SmsTemplate.tenant_id == tenant_id))
-    ).scalar_one_or_none()
+    tpl = await owned(session, SmsTemplate, tenant_id, template_id)
     if tpl is None:
         raise not_found(TEMPLATE_NOT_FOUND, "Template ID")
     return tpl

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,16 @@ from tidings import ids
 from tidings.security import SecretBox, hash_password, hash_token, verify_password
 from tidings.store.models.core import AccessKey, AuditEvent, AuthToken, Tenant, User
 from tidings.timeutil import utcnow
+
+Row = TypeVar("Row")
+
+
+async def owned(session: AsyncSession, model: type[Row], tenant_id: str, object_id: Any) -> Row | None:
+    """The tenant boundary in one place: ``model``'s row ``object_id`` if it
+    belongs to ``tenant_id``, else None, so another tenant's object is
+    answered exactly like one that does not exist."""
+    stmt = select(model).where(model.id == object_id, model.tenant_id == tenant_id)  # type: ignore[attr-defined]
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 @dataclass(frozen=True, slots=True)
