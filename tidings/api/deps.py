@@ -77,24 +77,23 @@ def grant_cache(ctx: AppContext) -> _GrantCache:
     return cache
 
 
-async def _grant_for_key(ctx: AppContext, ak: str) -> store.KeyGrant | None:
+async def _cached_grant(ctx: AppContext, key: str, load) -> store.KeyGrant | None:  # noqa: ANN001
+    """``load(session)``'s grant through the cache under ``key`` (misses are cached too)."""
     cache = grant_cache(ctx)
-    found, grant = cache.get("ak:" + ak)
+    found, grant = cache.get(key)
     if not found:
         async with ctx.db.read() as session:
-            grant = await store.grant_for_key(session, ctx.box, ak)
-        cache.put("ak:" + ak, grant)
+            grant = await load(session)
+        cache.put(key, grant)
     return grant
+
+
+async def _grant_for_key(ctx: AppContext, ak: str) -> store.KeyGrant | None:
+    return await _cached_grant(ctx, "ak:" + ak, lambda session: store.grant_for_key(session, ctx.box, ak))
 
 
 async def _grant_for_token(ctx: AppContext, token: str) -> store.KeyGrant | None:
-    cache = grant_cache(ctx)
-    found, grant = cache.get("tok:" + token)
-    if not found:
-        async with ctx.db.read() as session:
-            grant = await store.grant_for_token(session, token)
-        cache.put("tok:" + token, grant)
-    return grant
+    return await _cached_grant(ctx, "tok:" + token, lambda session: store.grant_for_token(session, token))
 
 
 async def authenticate(request: Request) -> store.KeyGrant:
