@@ -16,6 +16,7 @@ channel or route ``TD.00000404``; a duplicate ``TD.00000409``.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -55,24 +56,25 @@ class RouteCreate(BaseModel):
     priority: int = Field(default=DEFAULT_PRIORITY, ge=0, le=10_000)
 
 
-def _error(exc: Exception) -> KooError:
-    if isinstance(exc, channels.ConfigError):
-        return KooError(INVALID_PARAMETER, exc.message)
-    if isinstance(exc, channels.NotFound):
-        return KooError("TD.00000404", str(exc))
-    if isinstance(exc, channels.Conflict):
-        return KooError("TD.00000409", str(exc))
-    raise exc
+@contextlib.contextmanager
+def _answered():
+    """The channel configuration's own errors, answered in KooMessage's format."""
+    try:
+        yield
+    except channels.ConfigError as exc:
+        raise KooError(INVALID_PARAMETER, exc.message) from None
+    except channels.NotFound as exc:
+        raise KooError("TD.00000404", str(exc)) from None
+    except channels.Conflict as exc:
+        raise KooError("TD.00000409", str(exc)) from None
 
 
 @router.post("/channels")
 async def create_channel(body: ChannelCreate, request: Request, op: Principal = Depends(operator_principal)) -> dict:
-    try:
+    with _answered():
         return await channels.add_channel(ctx_of(request), name=body.name, kind=body.kind, config=body.config,
                                           password=body.password, enabled=body.enabled,
                                           unknown_policy=body.unknown_policy, description=body.description, actor=op.actor)
-    except (channels.ConfigError, channels.NotFound, channels.Conflict) as exc:
-        raise _error(exc) from None
 
 
 @router.get("/channels")
@@ -82,37 +84,29 @@ async def list_channels(request: Request, op: Principal = Depends(operator_princ
 
 @router.get("/channels/{name}")
 async def show_channel(name: str, request: Request, op: Principal = Depends(operator_principal)) -> dict:
-    try:
+    with _answered():
         return await channels.channel_status(ctx_of(request), name)
-    except channels.NotFound as exc:
-        raise _error(exc) from None
 
 
 @router.patch("/channels/{name}")
 async def patch_channel(name: str, body: ChannelPatch, request: Request, op: Principal = Depends(operator_principal)) -> dict:
-    try:
+    with _answered():
         return await channels.update_channel(ctx_of(request), name, config=body.config, password=body.password,
                                              enabled=body.enabled, unknown_policy=body.unknown_policy,
                                              description=body.description, actor=op.actor)
-    except (channels.ConfigError, channels.NotFound) as exc:
-        raise _error(exc) from None
 
 
 @router.delete("/channels/{name}")
 async def delete_channel(name: str, request: Request, op: Principal = Depends(operator_principal)) -> dict:
-    try:
+    with _answered():
         return await channels.remove_channel(ctx_of(request), name, actor=op.actor)
-    except channels.NotFound as exc:
-        raise _error(exc) from None
 
 
 @router.post("/routes")
 async def create_route(body: RouteCreate, request: Request, op: Principal = Depends(operator_principal)) -> dict:
-    try:
+    with _answered():
         return await channels.add_route(ctx_of(request), channel=body.channel, product=body.product, prefix=body.prefix,
                                         carrier=body.carrier, priority=body.priority, actor=op.actor)
-    except (channels.ConfigError, channels.NotFound, channels.Conflict) as exc:
-        raise _error(exc) from None
 
 
 @router.get("/routes")
@@ -122,7 +116,5 @@ async def get_routes(request: Request, channel: str | None = None, op: Principal
 
 @router.delete("/routes/{route_id}")
 async def delete_route(route_id: int, request: Request, op: Principal = Depends(operator_principal)) -> dict:
-    try:
+    with _answered():
         return await channels.remove_route(ctx_of(request), route_id, actor=op.actor)
-    except channels.NotFound as exc:
-        raise _error(exc) from None
