@@ -30,51 +30,26 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import orjson
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.sdk_request import SdkRequest
-from huaweicloudsdkcore.signer.signer import Signer
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.support.harness import free_port  # noqa: E402
+from tests.support.signer import SdkSigned  # noqa: E402
+
 PG_ADMIN = os.environ.get("TIDINGS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-# --- signing (the SDK's own signer, like tests/support/signer.py) ---------------------------
-class Signed(httpx.Auth):
-    requires_request_body = True
-
-    def __init__(self, ak: str, sk: str):
-        self.signer = Signer(BasicCredentials(ak, sk))
-
-    def auth_flow(self, request: httpx.Request):
-        url = urlsplit(str(request.url))
-        headers = {k.title() if k.lower() != "content-type" else "Content-Type": v for k, v in request.headers.items()}
-        for drop in ("Accept", "Accept-Encoding", "Connection", "Content-Length", "User-Agent"):
-            headers.pop(drop, None)
-        sdk_req = SdkRequest(method=request.method, schema=url.scheme, host=url.netloc, resource_path=url.path,
-                             query_params=parse_qsl(url.query, keep_blank_values=True), header_params=headers, body=request.content or "")
-        for k, v in self.signer.sign(sdk_req).header_params.items():
-            request.headers[k] = v
-        yield request
-
-
 # --- the server under test -------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def rss_kb(pid: int) -> tuple[int, int]:
     """(VmRSS, VmHWM) of a process in kB."""
     rss = hwm = 0
@@ -201,11 +176,11 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 def setup_tenant(srv: ServerProcess, receiver_url: str) -> dict:
     op = srv.bootstrap()["operator"]
-    with httpx.Client(base_url=srv.url, auth=Signed(op["access_key"], op["secret_key"]), timeout=30) as admin:
+    with httpx.Client(base_url=srv.url, auth=SdkSigned(op["access_key"], op["secret_key"]), timeout=30) as admin:
         r = admin.post("/admin/v1/tenants", json={"name": "bench-" + uuid.uuid4().hex[:8], "settings": {"auto_approve": True}})
         r.raise_for_status()
         t = r.json()
-    with httpx.Client(base_url=srv.url, auth=Signed(t["access_key"], t["secret_key"]), timeout=30) as c:
+    with httpx.Client(base_url=srv.url, auth=SdkSigned(t["access_key"], t["secret_key"]), timeout=30) as c:
         def ok(resp: httpx.Response) -> dict:
             if resp.status_code != 200:
                 raise SystemExit(f"{resp.request.method} {resp.request.url.path}: {resp.status_code} {resp.text}")
@@ -248,7 +223,7 @@ async def drive(srv: ServerProcess, args) -> dict:
     total = args.messages
     counter = iter(range(10**9))
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
-    client = httpx.AsyncClient(base_url=srv.url, auth=Signed(t["ak"], t["sk"]), timeout=60, limits=limits)
+    client = httpx.AsyncClient(base_url=srv.url, auth=SdkSigned(t["ak"], t["sk"]), timeout=60, limits=limits)
     start = time.monotonic()
     lock = asyncio.Lock()
 
