@@ -246,9 +246,7 @@ async def urge_signature(signature_id: str, body: UrgeBody, request: Request, pr
     """催审: ask for a faster review of a pending signature."""
     async with ctx_of(request).db.write() as session:
         sig = await store.get_signature(session, principal.tenant_id, signature_id)
-        item = await review.item_for(session, store.OBJ_SIGNATURE, sig.id, principal.tenant_id)
-        if item is None or sig.status != SIG_PENDING_REVIEW:
-            raise KooError(store.SIGNATURE_STATE, f"only a signature pending review can be expedited; this one is {sig.status}")
-        await review.expedite(session, item, actor=principal.actor, desc=body.urge_desc)
-        sig.urge_status, sig.urge_time, sig.urge_desc = item.urge_status, item.urge_time, item.urge_desc
+        refusal = KooError(store.SIGNATURE_STATE, f"only a signature pending review can be expedited; this one is {sig.status}")
+        await store.urge(session, sig, store.OBJ_SIGNATURE, under_review=sig.status == SIG_PENDING_REVIEW, refusal=refusal,
+                         actor=principal.actor, desc=body.urge_desc)
         return {"signature_id": sig.id, "urge_status": sig.urge_status, "urge_time": wire_local(sig.urge_time), "urge_desc": sig.urge_desc}

@@ -236,9 +236,7 @@ async def urge_template(template_id: str, body: UrgeBody, request: Request, prin
     """催审: ask for a faster review of a template under review."""
     async with ctx_of(request).db.write() as session:
         tpl = await store.get_template(session, principal.tenant_id, template_id)
-        item = await review.item_for(session, store.OBJ_TEMPLATE, tpl.id, principal.tenant_id)
-        if item is None or tpl.flow_status != TPL_REVIEWING:
-            raise KooError(store.TEMPLATE_STATE, f"only a template under review can be expedited; this one is {tpl.flow_status}")
-        await review.expedite(session, item, actor=principal.actor, desc=body.urge_desc)
-        tpl.urge_status, tpl.urge_time, tpl.urge_desc = item.urge_status, item.urge_time, item.urge_desc
+        refusal = KooError(store.TEMPLATE_STATE, f"only a template under review can be expedited; this one is {tpl.flow_status}")
+        await store.urge(session, tpl, store.OBJ_TEMPLATE, under_review=tpl.flow_status == TPL_REVIEWING, refusal=refusal,
+                         actor=principal.actor, desc=body.urge_desc)
         return {"template_id": tpl.id, "urge_status": tpl.urge_status, "urge_time": wire_local(tpl.urge_time), "urge_desc": tpl.urge_desc}

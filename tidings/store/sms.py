@@ -149,6 +149,18 @@ async def delete_signature(session: AsyncSession, sig: SmsSignature, actor: str)
     return {"templates_deleted": len(template_ids), "channel_num_freed": freed}
 
 
+# --- expedite (催审), for signatures and templates alike ---------------------------------
+async def urge(session: AsyncSession, obj: SmsSignature | SmsTemplate, object_type: str, *, under_review: bool,
+               refusal: KooError, actor: str, desc: str) -> None:
+    """Expedite ``obj``'s open review and mirror the urge fields onto it; ``refusal``
+    when it is not under review."""
+    item = await review.item_for(session, object_type, obj.id, obj.tenant_id)
+    if item is None or not under_review:
+        raise refusal
+    await review.expedite(session, item, actor=actor, desc=desc)
+    obj.urge_status, obj.urge_time, obj.urge_desc = item.urge_status, item.urge_time, item.urge_desc
+
+
 # --- templates -----------------------------------------------------------------------
 async def get_template(session: AsyncSession, tenant_id: str, template_id: str) -> SmsTemplate:
     tpl = await owned(session, SmsTemplate, tenant_id, template_id)
