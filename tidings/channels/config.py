@@ -42,6 +42,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.channels.base import Channel
 from tidings.channels.smpp.channel import SmppChannel, SmppConfig
@@ -178,6 +179,13 @@ def route_view(row: ChannelRoute) -> dict:
 # ---- channels ----------------------------------------------------------------
 
 
+async def _existing(session: AsyncSession, name: str) -> ChannelDef:
+    row = await session.get(ChannelDef, name)
+    if row is None:
+        raise NotFound(f"channel {name} does not exist")
+    return row
+
+
 async def add_channel(ctx: AppContext, *, name: str, kind: str = KIND_SMPP, config: dict | None = None,
                       password: str | None = None, enabled: bool = True, unknown_policy: str = RESUBMIT,
                       description: str = "", actor: str = "cli") -> dict:
@@ -225,9 +233,7 @@ async def update_channel(ctx: AppContext, name: str, *, config: dict | None = No
     if config and "password" in config:
         raise ConfigError("config.password", "the password goes in the password field, never in config")
     async with ctx.db.write() as session:
-        row = await session.get(ChannelDef, name)
-        if row is None:
-            raise NotFound(f"channel {name} does not exist")
+        row = await _existing(session, name)
         changed: dict[str, Any] = {}
         if config:
             if row.kind != KIND_SMPP:
@@ -258,9 +264,7 @@ async def remove_channel(ctx: AppContext, name: str, actor: str = "cli") -> dict
     """Remove a channel and its routes.  Messages already queued for it stay
     queued (they are not silently moved to another carrier)."""
     async with ctx.db.write() as session:
-        row = await session.get(ChannelDef, name)
-        if row is None:
-            raise NotFound(f"channel {name} does not exist")
+        row = await _existing(session, name)
         routes = (await session.execute(delete(ChannelRoute).where(ChannelRoute.channel == name))).rowcount or 0
         await session.delete(row)
         await audit(session, actor=actor, action="channel.remove", object_type="channel", object_id=name,
@@ -271,9 +275,7 @@ async def remove_channel(ctx: AppContext, name: str, actor: str = "cli") -> dict
 
 async def get_channel(ctx: AppContext, name: str) -> dict:
     async with ctx.db.read() as session:
-        row = await session.get(ChannelDef, name)
-        if row is None:
-            raise NotFound(f"channel {name} does not exist")
+        row = await _existing(session, name)
         return view(row)
 
 
@@ -294,8 +296,7 @@ async def add_route(ctx: AppContext, *, channel: str, product: str = "sms", pref
     except RouteError as exc:
         raise ConfigError(str(exc).split(" ", 1)[0], str(exc)) from None
     async with ctx.db.write() as session:
-        if await session.get(ChannelDef, channel) is None:
-            raise NotFound(f"channel {channel} does not exist")
+        await _existing(session, channel)
         dup = (await session.execute(select(ChannelRoute.id).where(
             ChannelRoute.channel == channel, ChannelRoute.product == product, ChannelRoute.prefix == prefix,
             (ChannelRoute.carrier == carrier) if carrier else ChannelRoute.carrier.is_(None)))).first()
@@ -344,9 +345,7 @@ async def channel_status(ctx: AppContext, name: str) -> dict:
     from tidings.store.models.pipeline import Message
 
     async with ctx.db.read() as session:
-        row = await session.get(ChannelDef, name)
-        if row is None:
-            raise NotFound(f"channel {name} does not exist")
+        row = await _existing(session, name)
         info, defined = view(row), _fingerprint(row)
         counts = dict((await session.execute(
             select(Message.status, func.count()).where(Message.channel == name).group_by(Message.status))).all())
