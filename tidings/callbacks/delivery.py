@@ -260,10 +260,7 @@ class CallbackDelivery:
     async def _lane(self, url: str, rows: list[Claimed], stop: asyncio.Event) -> None:
         try:
             outcomes = await self._send_all(url, rows, stop)
-            # Let go before recording: a renewal racing the record cannot match
-            # the new values (compare-and-set), and none starts after this.
-            for row in rows:
-                self._held.pop(row.id, None)
+            # A renewal racing the record matches nothing it wrote (compare-and-set).
             await self._record(outcomes)
         finally:
             for row in rows:
