@@ -12,6 +12,13 @@ with one public and one private address is refused, since the client may pick
 either.  The same check runs again when a connection is opened for delivery
 (:mod:`tidings.callbacks.transport`), so a name that later re-resolves to a
 private address (DNS rebinding) is not called either.
+
+IPv6 forms that carry an IPv4 address are judged by the IPv4 inside as well as
+by themselves: IPv4-mapped (``::ffff:0:0/96``), IPv4-compatible (``::/96``),
+NAT64 (``64:ff9b::/96``, and the local-use ``64:ff9b:1::/48`` at every RFC 6052
+position), 6to4 (``2002::/16``) and Teredo (``2001::/32``, server and client).
+Otherwise ``http://[64:ff9b::127.0.0.1]/`` reaches loopback through a NAT64
+gateway while looking like a public IPv6 address.
 """
 
 from __future__ import annotations
@@ -56,9 +63,36 @@ def check_syntax(url: str, *, max_length: int = MAX_LENGTH) -> tuple[str, int]:
     return host, port or (443 if scheme == "https" else 80)
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+# RFC 6052 §2.2: where the IPv4 bytes sit for each NAT64 prefix length >= 48
+# (byte 8 is reserved and skipped).
+_RFC6052_BYTES = ((6, 7, 9, 10), (7, 9, 10, 11), (9, 10, 11, 12), (12, 13, 14, 15))
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address wraps (empty for a plain one)."""
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    packed = ip.packed
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
+        return [ipaddress.IPv4Address(packed[12:])]
+    if ip in _NAT64_LOCAL:
+        return [ipaddress.IPv4Address(bytes(packed[i] for i in at)) for at in _RFC6052_BYTES]
+    return []
+
+
 def is_public(ip: IPAddress) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is the IPv4 host itself
+            return is_public(ip.ipv4_mapped)
+        if not all(is_public(v4) for v4 in embedded_ipv4(ip)):
+            return False
     return ip.is_global and not ip.is_multicast
 
 
