@@ -70,11 +70,18 @@ def _serve(settings: Settings, run_workers: bool, host: str | None, port: int | 
         settings.port = port
     _logging(settings.log_level)
     _migrate(settings)
-    ctx = AppContext.build(settings)
     if settings.bootstrap_demo:
-        info = asyncio.run(ensure_demo(ctx))
-        asyncio.run(ctx.db.dispose())
-        typer.echo(banner(ctx, info))
+        demo_ctx = AppContext.build(settings)
+
+        async def demo() -> dict:
+            # Dispose in the loop that opened the connections: closing them from
+            # another loop logs an error per connection (asyncpg).
+            try:
+                return await ensure_demo(demo_ctx)
+            finally:
+                await demo_ctx.db.dispose()
+
+        typer.echo(banner(demo_ctx, asyncio.run(demo())))
     ctx = AppContext.build(settings)  # fresh engine for uvicorn's event loop
     application = create_app(settings, ctx=ctx, run_workers=run_workers)
     uvicorn.run(application, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
