@@ -74,11 +74,11 @@ def test_stale_sdk_date_is_refused(server: Server, tenant):
         assert c.get("/v3/projects").status_code == 200
 
 
-def _login(server: Server, domain: str, user: str, password: str) -> httpx.Response:
+def _login(server: Server, domain: str, user: str, password: str, scope: dict | None = None) -> httpx.Response:
     body = {
         "auth": {
             "identity": {"methods": ["password"], "password": {"user": {"name": user, "password": password, "domain": {"name": domain}}}},
-            "scope": {"project": {"name": "cn-north-4"}},
+            "scope": scope if scope is not None else {"project": {"name": "cn-north-4"}},
         }
     }
     return httpx.post(server.url + "/v3/auth/tokens", json=body)
@@ -102,6 +102,24 @@ def test_iam_login_with_wrong_password_is_refused(server: Server):
     r = _login(server, creds.name, creds.user_name, "wrong-password")
     assert r.status_code == 401 and r.json()["error_code"] == "APIGW.0301"
     assert "X-Subject-Token" not in r.headers
+
+
+def test_iam_token_for_a_foreign_or_missing_project_is_refused(server: Server):
+    creds = server.create_tenant(password="s3cret-pass")
+    other = server.create_tenant()
+    for scope in (
+        {"project": {"id": other.project_id}},
+        {"project": {"id": "0" * 32}},
+        {"project": {"name": "ap-southeast-1"}},
+        {"domain": {"id": other.tenant_id}},
+        {"domain": {"name": other.name}},
+    ):
+        r = _login(server, creds.name, creds.user_name, "s3cret-pass", scope)
+        assert r.status_code == 401 and r.json()["error_code"] == "APIGW.0301", (scope, r.text)
+        assert "X-Subject-Token" not in r.headers
+    for scope in ({"project": {"id": creds.project_id}}, {"domain": {"name": creds.name}}, {}):
+        r = _login(server, creds.name, creds.user_name, "s3cret-pass", scope)
+        assert r.status_code == 201 and r.json()["token"]["project"]["id"] == creds.project_id, (scope, r.text)
 
 
 def test_body_over_12_mb_is_refused_before_reading(server: Server):

@@ -57,3 +57,30 @@ def test_operator_keys_own_no_messaging_objects(server: Server):
     with pytest.raises(ClientRequestException) as err:
         server.sdk(server.operator).list_aim_msg_app(ListAimMsgAppRequest())
     assert err.value.status_code == 403
+
+
+def _signed_headers(server: Server, creds, method: str, path: str, body: bytes, extra: dict) -> dict:
+    """Headers the SDK's own signer produces for ``body`` with ``extra`` set."""
+    from huaweicloudsdkcore.sdk_request import SdkRequest
+    from huaweicloudsdkcore.signer.signer import Signer
+
+    host = server.url.split("//", 1)[1]
+    req = SdkRequest(method=method, schema="http", host=host, resource_path=path, query_params=[],
+                     header_params={"Content-Type": "application/json", **extra}, body=body)
+    signed = Signer(BasicCredentials(creds.access_key, creds.secret_key)).sign(req)
+    return dict(signed.header_params)
+
+
+def test_unsigned_payload_is_refused_on_json_operations(server: Server, tenant):
+    # Signed for body A with UNSIGNED-PAYLOAD, sent with body B: the signature
+    # covers no body, so only the multipart upload operations may use it.
+    headers = _signed_headers(server, tenant, "POST", "/v1/sms/apps", b'{"app_name": "a"}', {"X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"})
+    with server.http() as c:
+        r = c.post("/v1/sms/apps", content=b'{"app_name": "swapped"}', headers=headers)
+        assert r.status_code == 401 and r.json()["error_code"] == "APIGW.0301", r.text
+        assert "upload operations" in r.json()["error_msg"]
+        # A hash declared by the client is not trusted either: the server hashes what it got.
+        declared = _signed_headers(server, tenant, "POST", "/v1/sms/apps", b'{"app_name": "a"}', {"X-Sdk-Content-Sha256": "ab" * 32})
+        r = c.post("/v1/sms/apps", content=b'{"app_name": "swapped"}', headers=declared)
+        assert r.status_code == 401 and r.json()["error_code"] == "APIGW.0301", r.text
+    assert server.sdk(tenant).list_aim_msg_app(ListAimMsgAppRequest()).result == []

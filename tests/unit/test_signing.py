@@ -29,7 +29,11 @@ def test_verifier_matches_the_sdk_signer(path, query, body, content_type):
     lower = {k.lower(): v for k, v in signed.header_params.items()}
     from urllib.parse import unquote
 
-    canonical = signing.canonical_request("POST", unquote(path), list(query), lower, parsed.signed_headers, body)
+    import hashlib
+
+    upload = path.endswith("/files")
+    body_hash = signing.payload_hash(lower.get("x-sdk-content-sha256"), hashlib.sha256(body).hexdigest(), not body, unsigned_allowed=upload)
+    canonical = signing.canonical_request("POST", unquote(path), list(query), lower, parsed.signed_headers, body_hash)
     assert signing.verify(parsed.signature, "SK456", canonical, lower["x-sdk-date"])
     assert not signing.verify(parsed.signature, "SK457", canonical, lower["x-sdk-date"])
 
@@ -37,3 +41,13 @@ def test_verifier_matches_the_sdk_signer(path, query, body, content_type):
 def test_malformed_authorization_is_rejected():
     with pytest.raises(signing.SignatureError):
         signing.parse_authorization("Basic abc")
+
+
+def test_unsigned_payload_is_only_for_uploads_and_a_declared_hash_is_never_trusted():
+    body_hash = "ab" * 32
+    assert signing.payload_hash("UNSIGNED-PAYLOAD", body_hash, False, unsigned_allowed=True) == "UNSIGNED-PAYLOAD"
+    with pytest.raises(signing.SignatureError, match="only on upload operations"):
+        signing.payload_hash("UNSIGNED-PAYLOAD", body_hash, False, unsigned_allowed=False)
+    # A hash the client declares is not used: the server hashes what it received.
+    assert signing.payload_hash("cd" * 32, body_hash, False, unsigned_allowed=False) == body_hash
+    assert signing.payload_hash("UNSIGNED-PAYLOAD", body_hash, True, unsigned_allowed=False) == signing.EMPTY_HASH

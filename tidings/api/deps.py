@@ -8,6 +8,7 @@ therefore takes effect within ``KEY_CACHE_SECONDS`` on every process.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -45,6 +46,18 @@ class Principal:
 
 def ctx_of(request: Request) -> AppContext:
     return request.app.state.ctx
+
+
+def accepts_unsigned_payload(endpoint):  # noqa: ANN001, ANN201
+    """Mark an upload operation: the SDK signs its multipart body as
+    ``UNSIGNED-PAYLOAD``, which every other operation refuses."""
+    endpoint.accepts_unsigned_payload = True
+    return endpoint
+
+
+def _unsigned_allowed(request: Request) -> bool:
+    route = request.scope.get("route")
+    return getattr(getattr(route, "endpoint", None), "accepts_unsigned_payload", False)
 
 
 def _unauthorized(msg: str) -> KooError:
@@ -122,8 +135,10 @@ async def authenticate(request: Request) -> store.KeyGrant:
             raise signing.SignatureError("unknown or revoked access key")
         headers = {k.decode("latin-1").lower(): v.decode("utf-8", "replace") for k, v in request.scope["headers"]}
         body = await request.body()
+        body_hash = signing.payload_hash(headers.get("x-sdk-content-sha256"), hashlib.sha256(body).hexdigest(), not body,
+                                         unsigned_allowed=_unsigned_allowed(request))
         query = [(k, v) for k, v in request.query_params.multi_items()]
-        canonical = signing.canonical_request(request.method, request.url.path, query, headers, parsed.signed_headers, body)
+        canonical = signing.canonical_request(request.method, request.url.path, query, headers, parsed.signed_headers, body_hash)
         if not signing.verify(parsed.signature, grant.secret, canonical, sdk_date):
             raise signing.SignatureError("signature mismatch")
     except signing.SignatureError as exc:

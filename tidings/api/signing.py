@@ -4,8 +4,13 @@ SDK (huaweicloudsdkcore ``Signer``) computes it.
 Canonical request = METHOD, canonical URI (each path segment percent-encoded
 with only ``~`` safe, always ending in ``/``), the sorted and encoded query,
 ``name:value`` for each signed header, the signed header list, and the hex
-SHA-256 of the body (``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`` for uploads; the
-empty-body hash when there is no body).  Pure functions: no I/O here.
+SHA-256 of the body (the empty-body hash when there is no body).
+
+The SDK sends ``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`` for every body that is
+not JSON, i.e. for its multipart uploads; such a signature covers no body at
+all, so it is accepted only on the upload operations.  Any other value of that
+header is ignored: the hash is always the server's own, so a signature made for
+one body never vouches for another.  Pure functions: no I/O here.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from urllib.parse import quote, unquote
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 EMPTY_HASH = hashlib.sha256(b"").hexdigest()
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
 _AUTH_RE = re.compile(
     r"^SDK-HMAC-SHA256\s+Access=(?P<ak>[^,\s]+),\s*SignedHeaders=(?P<sh>[^,\s]+),\s*Signature=(?P<sig>[0-9a-fA-F]+)\s*$"
@@ -63,19 +69,28 @@ def canonical_request(
     query_pairs: list[tuple[str, str]],
     headers: dict[str, str],
     signed_headers: list[str],
-    body: bytes,
+    payload_hash: str,
 ) -> str:
     missing = [h for h in signed_headers if h not in headers]
     if missing:
         raise SignatureError(f"signed header {missing[0]} is missing")
     canon_headers = "".join(f"{h}:{headers[h].strip()}\n" for h in signed_headers)
-    if not body:
-        payload_hash = EMPTY_HASH
-    else:
-        payload_hash = headers.get("x-sdk-content-sha256") or hashlib.sha256(body).hexdigest()
     return "\n".join(
         [method.upper(), canonical_uri(path), canonical_query(query_pairs), canon_headers, ";".join(signed_headers), payload_hash]
     )
+
+
+def payload_hash(declared: str | None, body_sha256: str, body_empty: bool, *, unsigned_allowed: bool) -> str:
+    """The body hash the signature must cover.  ``declared`` is the
+    ``X-Sdk-Content-Sha256`` header; ``body_sha256`` the hex hash of the body
+    actually received."""
+    if body_empty:
+        return EMPTY_HASH
+    if declared == UNSIGNED_PAYLOAD:
+        if not unsigned_allowed:
+            raise SignatureError("X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD is accepted only on upload operations")
+        return UNSIGNED_PAYLOAD
+    return body_sha256
 
 
 def string_to_sign(canonical: str, sdk_date: str) -> str:

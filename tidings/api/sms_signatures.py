@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from tidings import review
-from tidings.api.deps import Principal, ctx_of, tenant_principal
+from tidings.api.deps import accepts_unsigned_payload, Principal, ctx_of, tenant_principal
 from tidings.api.errors import KooError, invalid
 from tidings.api.sms_apps import count_and_page, paging, time_window
 from tidings.storage import read_upload, save_document
@@ -126,6 +126,7 @@ async def _submit(session, sig: SmsSignature, actor: str, app_name: str) -> None
 
 # --- files -------------------------------------------------------------------------
 @router.post("/v1/sms/signatures/files")
+@accepts_unsigned_payload
 async def upload_aim_msg_signature_file(request: Request, file_desc: str = Query(default="", max_length=255),
                                         principal: Principal = Depends(tenant_principal)) -> dict:
     name, data = await read_upload(request)
