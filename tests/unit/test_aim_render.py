@@ -9,6 +9,10 @@ from urllib.parse import unquote
 import pytest
 
 from tests.unit.card_fixtures import COMPONENTS, IMG, UPSTREAM_EXAMPLE, VALUES, ev, item, page
+from tidings.aim import pages
+from tidings.aim.layouts import LAYOUTS
+from tidings.aim.requests import CreateTemplate
+from tidings.aim.samples import sample_request
 from tidings.aim.render import CardError, calendar_file, css, fill, fill_url, render_card, render_document
 
 
@@ -242,3 +246,25 @@ def test_the_document_inlines_the_assets_and_escapes_its_texts():
     assert "&lt;T&gt;" in html and "SMS &lt;1&gt;" in html
     assert ".tc-card{" in html and "window.tidingsCard" in html
     assert "Claim now" in html
+
+
+@pytest.mark.parametrize("card_id", sorted(LAYOUTS))
+def test_the_stored_pages_of_every_layout_render(card_id):
+    """pages.py's output for each layout's sample request: the title with its
+    value, every image and every button of the request on the card."""
+    req = CreateTemplate.model_validate(sample_request(card_id))
+    d = dom(pages.to_json(req), {"name": "Wang"}, width=360)
+    texts = d.texts()
+    first = sorted(req.pages, key=lambda p: p.page_order)[0]
+    for content in first.contents:
+        if content.type in ("text", "button") and content.content:
+            assert fill(content.content, {"name": "Wang"}) in texts, (card_id, content.position_number)
+    shown_src = {e["src"] for e in d.find(tag="img")} | {e.get("poster", "") for e in d.find(tag="video")}
+    shown_src |= {e.get("src", "") for e in d.find(tag="video")}
+    for content in first.contents:
+        if content.type in ("image", "video"):
+            assert content.src in shown_src, (card_id, content.position_number)
+    # A sideslip draws every page as a slide; other layouts show the first page.
+    shown_pages = req.pages if LAYOUTS[card_id].component == "sideslip" else [first]
+    wired = [c for p in shown_pages for c in p.contents if c.action_type]
+    assert len(d.find(**{"data-action": "OPEN_BROWSER"})) == len(wired), card_id

@@ -347,11 +347,15 @@ class _Draw:
     def text(self, node: Any) -> str:
         """A text of the template or of a nested ``{textValue}`` node, filled."""
         if isinstance(node, Mapping):
+            if not shown(node.get("visibility")):
+                return ""
             node = node.get("textValue", node.get("text"))
         return fill(node, self.values)
 
     def src(self, node: Any) -> str:
         if isinstance(node, Mapping):
+            if not shown(node.get("visibility")):
+                return ""
             node = node.get("src")
         if not node:
             return ""
