@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from tidings.api.deps import Principal, ctx_of, operator_principal
+from tidings.api.paging import limit_query, offset_query
 from tidings.review import operator as ops
 
 router = APIRouter(prefix="/admin/v1/reviews", tags=["admin: review"])
@@ -31,8 +32,8 @@ async def list_reviews(
     object_type: str | None = Query(default=None, max_length=64),
     tenant_id: str | None = Query(default=None, max_length=32),
     object_id: str | None = Query(default=None, max_length=64),
-    offset: int = Query(default=0, ge=0),
-    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = offset_query(),
+    limit: int = limit_query(50, 500),
     op: Principal = Depends(operator_principal),
 ) -> dict:
     return await ops.list_reviews(ctx_of(request), state=None if state == "all" else state, object_type=object_type,

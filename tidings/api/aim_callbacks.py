@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from tidings.api.deps import Principal, ctx_of, require_tenant_admin, tenant_principal
 from tidings.api.errors import invalid
+from tidings.api.paging import limit_query, offset_query
 from tidings.callbacks import registrations
 from tidings.callbacks.urls import CallbackUrlError, check_url
 from tidings.context import AppContext
@@ -110,8 +111,8 @@ async def list_deliveries(
     request: Request,
     status: AttemptOutcome | None = Query(None, description="delivered | retrying | failed (given up)"),
     request_id: str | None = Query(None, max_length=36),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: int = limit_query(50, 500),
+    offset: int = offset_query(),
     principal: Principal = Depends(tenant_principal),
 ) -> dict:
     """Recent delivery attempts (one per HTTP request made), newest first, and

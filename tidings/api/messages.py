@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.api.errors import invalid, not_found
+from tidings.api.paging import limit_query, offset_query
 from tidings.domain.numbers import NumberError, normalize
 from tidings.store import messages as store
 from tidings.store.models.pipeline import STATUSES, Message
@@ -103,8 +104,8 @@ async def list_messages(
     status: str | None = Query(None),
     since: str | None = Query(None),
     until: str | None = Query(None),
-    offset: int = Query(0, ge=0),
-    limit: int = Query(20, ge=1, le=100),
+    offset: int = offset_query(),
+    limit: int = limit_query(20, 100),
 ) -> dict:
     f = store.LogFilter(task_id=task_id, since=_time("since", since), until=_time("until", until))
     if number is not None:

@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, select
 
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.api.errors import KooError, invalid
+from tidings.api.paging import MAX_OFFSET
 from tidings.callbacks import urls
 from tidings.filing import require_filing
 from tidings.store import sms as store
@@ -29,7 +30,6 @@ from tidings.timeutil import parse_wire, wire_local
 router = APIRouter(tags=["sms: applications"])
 
 MAX_LIMIT = 100
-MAX_OFFSET = 1_000_000
 
 
 # --- helpers shared by the SMS configuration routers ------------------------------
