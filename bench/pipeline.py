@@ -1,9 +1,11 @@
-"""End-to-end pipeline benchmark: HTTP send → dispatch → sandbox carrier →
-delivery report stored → AIM receipt delivered to a local receiver.
+"""End-to-end pipeline benchmark: HTTP send → dispatch → carrier → delivery
+report stored → AIM receipt delivered to a local receiver.
 
-    python bench/pipeline.py                       # SQLite, 200,000 messages
-    python bench/pipeline.py --backend postgresql  # PostgreSQL at 127.0.0.1:5432
-    python bench/pipeline.py --messages 1000000    # the long run (memory growth)
+    python bench/pipeline.py                              # sandbox, SQLite, 200,000 messages
+    python bench/pipeline.py --backend postgresql         # PostgreSQL at 127.0.0.1:5432
+    python bench/pipeline.py --channel smpp --smpp-window 50 --binds 1 --messages 50000
+    python bench/pipeline.py --messages 100000 --baseline 77f4a7f --rounds 2
+    python bench/pipeline.py --messages 50000 --profile  # + CPU by stage and top functions (py-spy)
 
 It starts its own ``tidings serve`` (fresh data directory and database),
 creates a tenant through the admin API and sets it up through the KooMessage
@@ -14,12 +16,26 @@ the official SDK's ``Signer``.  The driver keeps at most ``--window`` messages
 accepted but not yet called back, so it measures what the pipeline sustains,
 not how fast a queue fills.
 
-Reported: sustained end-to-end throughput (messages whose receipt reached the
-receiver, per second, after a warm-up), p50/p99 latency from accept (the send
-response) to the receipt at the receiver, p50/p99 accept→report-stored from
-the database, and the server's resident memory (RSS at the 100,000th message,
-at the end, and the peak).  Standalone: needs only the packages Tidings and
-its tests already use.
+``--channel smpp`` carries the messages over SMPP instead of the sandbox: the
+bench starts the node-smpp peer (``../shared/peers/smsc``, receipts after
+``--dlr-delay-ms``), defines an SMPP channel to it through the admin API
+(``--smpp-window``, ``--binds``) with a catch-all route, and restarts the
+server so it binds (channel definitions take effect at start).
+
+Reported, each with the cores, the load average before and after and the
+commit: end to end and sustained messages per second, the accept rate, lost
+and duplicated receipts, **server CPU per message** (user + system of the
+server and every process it started, from /proc, over the sending window),
+the driver's own and the peer's (and PostgreSQL's backends') CPU, p50/p99
+latency accept → callback received, the per-stage latencies from the
+database's timestamps (accepted → submitted → receipt queued → delivered),
+and the server's RSS.  ``--profile`` adds CPU by stage (accept,
+dispatch, report intake, callback delivery, ...) from py-spy samples, and the
+top functions (bench/stages.py).
+
+``--baseline COMMIT`` runs that commit's server (a worktree and venv under
+/tmp, made once: bench/sitting.py) and this checkout's, alternately, ``--rounds``
+times each, with this same driver, and prints the medians and the ratios.
 """
 
 from __future__ import annotations
@@ -28,6 +44,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -35,6 +52,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -43,10 +61,12 @@ import orjson
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench import sitting, stages  # noqa: E402
 from tests.support.harness import free_port  # noqa: E402
 from tests.support.signer import SdkSigned  # noqa: E402
 
 PG_ADMIN = os.environ.get("TIDINGS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+SMPP_CHANNEL = "bench-smpp"
 
 
 # --- the server under test -------------------------------------------------------------------
@@ -63,7 +83,10 @@ def rss_kb(pid: int) -> tuple[int, int]:
 
 
 class ServerProcess:
-    def __init__(self, backend: str, extra: dict):
+    """``tidings serve`` of one checkout (its own venv), on a fresh database."""
+
+    def __init__(self, tree: sitting.Tree, backend: str, extra: dict):
+        self.tree = tree
         self.backend = backend
         self.data_dir = Path(tempfile.mkdtemp(prefix="tidings-bench-"))
         self.port = free_port()
@@ -75,7 +98,9 @@ class ServerProcess:
         else:
             self.db_url = f"sqlite+aiosqlite:///{self.data_dir / 'tidings.db'}"
         self.env = dict(os.environ, TIDINGS_DATA_DIR=str(self.data_dir), TIDINGS_DATABASE_URL=self.db_url, TIDINGS_PORT=str(self.port),
-                        TIDINGS_ALLOW_PRIVATE_CALLBACKS="true", TIDINGS_LOG_LEVEL="warning", TIDINGS_EXTRA=json.dumps(extra))
+                        TIDINGS_ALLOW_PRIVATE_CALLBACKS="true", TIDINGS_LOG_LEVEL="warning", TIDINGS_EXTRA=json.dumps(extra),
+                        TIDINGS_SHARED_DIR=str(sitting.SHARED))
+        self.env.pop("PYTHONPATH", None)  # the tree's own venv decides what `tidings` is
         self.proc: subprocess.Popen | None = None
 
     async def _pg(self, sql: str) -> None:
@@ -91,9 +116,9 @@ class ServerProcess:
 
     def start(self) -> None:
         log = open(self.data_dir / "server.log", "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "tidings", "serve", "--port", str(self.port)], cwd=self.data_dir, env=self.env,
+        self.proc = subprocess.Popen([self.tree.python, "-m", "tidings", "serve", "--port", str(self.port)], cwd=self.data_dir, env=self.env,
                                      stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise SystemExit(f"server exited:\n{(self.data_dir / 'server.log').read_text()[-3000:]}")
@@ -105,19 +130,66 @@ class ServerProcess:
             time.sleep(0.1)
         raise SystemExit("server did not come up")
 
-    def bootstrap(self) -> dict:
-        return json.loads((self.data_dir / "bootstrap.json").read_text())
-
-    def stop(self) -> None:
+    def halt(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
+
+    def bootstrap(self) -> dict:
+        return json.loads((self.data_dir / "bootstrap.json").read_text())
+
+    def admin(self) -> httpx.Client:
+        op = self.bootstrap()["operator"]
+        return httpx.Client(base_url=self.url, auth=SdkSigned(op["access_key"], op["secret_key"]), timeout=30)
+
+    def stop(self) -> None:
+        self.halt()
         if self.pg_name:
             asyncio.run(self._pg(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)'))
         shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+class SmscPeer:
+    """The node-smpp peer from ../shared/peers/smsc (not our code)."""
+
+    def __init__(self, dlr_delay_ms: int) -> None:
+        self.port = free_port()
+        out = subprocess.run([str(sitting.SHARED / "peers/smsc/start.sh"), str(self.port), "0", str(dlr_delay_ms)],
+                             check=True, capture_output=True, text=True)
+        self.pid = int(out.stdout.strip())
+
+    def stop(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
+def configure_smpp(srv: ServerProcess, peer: SmscPeer, args) -> None:
+    """One SMPP channel to the peer taking every SMS (a catch-all route), as
+    an operator defines it; it binds when the server restarts."""
+    config = {"host": "127.0.0.1", "port": peer.port, "system_id": "bench", "window": args.smpp_window, "binds": args.binds}
+    with srv.admin() as c:
+        r = c.post("/admin/v1/channels", json={"name": SMPP_CHANNEL, "kind": "smpp", "password": "pw", "config": config})
+        if r.status_code != 200:
+            raise SystemExit(f"defining the SMPP channel: {r.status_code} {r.text}")
+        r = c.post("/admin/v1/routes", json={"channel": SMPP_CHANNEL, "product": "sms", "prefix": "", "priority": 10})
+        if r.status_code != 200:
+            raise SystemExit(f"adding the route: {r.status_code} {r.text}")
+    srv.halt()
+    srv.start()
+    deadline = time.monotonic() + 30
+    with srv.admin() as c:
+        while time.monotonic() < deadline:
+            status = c.get(f"/admin/v1/channels/{SMPP_CHANNEL}").json().get("status", {})
+            if status.get("bound", 0) >= args.binds or not status.get("running", True):
+                return
+            time.sleep(0.2)
+    raise SystemExit(f"the SMPP channel did not bind: {status}")
 
 
 # --- the callback receiver -----------------------------------------------------------------
@@ -209,7 +281,27 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-async def drive(srv: ServerProcess, args) -> dict:
+def pg_backends(db_name: str) -> list[int]:
+    """PostgreSQL's server processes serving one database (they run on the same cores)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    cmd = f.read()
+            except OSError:
+                continue
+            if cmd.startswith(b"postgres: ") and f" {db_name} ".encode() in cmd:
+                pids.append(int(entry))
+    return pids
+
+
+def own_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+async def drive(srv: ServerProcess, args, peer: SmscPeer | None, profile_to: Path | None) -> dict:
     rx = Receiver()
     await rx.start()
     t = setup_tenant(srv, f"http://127.0.0.1:{rx.port}/receipts")
@@ -223,17 +315,28 @@ async def drive(srv: ServerProcess, args) -> dict:
     total = args.messages
     counter = iter(range(10**9))
     limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
-    client = httpx.AsyncClient(base_url=srv.url, auth=SdkSigned(t["ak"], t["sk"]), timeout=60, limits=limits)
-    start = time.monotonic()
+    client = httpx.AsyncClient(base_url=srv.url, auth=SdkSigned(t["ak"], t["sk"]), timeout=120, limits=limits)
     lock = asyncio.Lock()
-
     inflight = 0
+    last_accept = 0.0
+    stalled = False
+
+    server_cpu = sitting.CpuMeter(srv.proc.pid)
+    peer_cpu = sitting.CpuMeter(peer.pid) if peer else None
+    pg_pids = pg_backends(srv.pg_name) if srv.pg_name else []
+    profiler = stages.Profiler(srv.proc.pid, profile_to, args.profile_rate) if profile_to else None
+    server_cpu.start()
+    if peer_cpu:
+        peer_cpu.start()
+    pg_t0 = sum(sitting.tree_cpu(p)[0] for p in pg_pids)
+    driver_t0 = own_cpu()
+    start = time.monotonic()
 
     async def sender() -> None:
-        nonlocal sent, inflight
+        nonlocal sent, inflight, last_accept
         while True:
             async with lock:
-                if sent >= total:
+                if sent >= total or stalled:
                     return
                 n = min(batch, total - sent)
                 sent += n
@@ -241,7 +344,11 @@ async def drive(srv: ServerProcess, args) -> dict:
             # accepted) whose receipt has not arrived yet.
             while len(accepted_at) + inflight - len(rx.arrived) + n > args.window:
                 rx.changed.clear()
-                await rx.changed.wait()
+                try:
+                    await asyncio.wait_for(rx.changed.wait(), 5)
+                except asyncio.TimeoutError:
+                    if stalled:
+                        return
             inflight += n
             base = next(counter) * batch
             numbers = [f"13{(base + j) % 10**9:09d}" for j in range(n)]
@@ -255,10 +362,11 @@ async def drive(srv: ServerProcess, args) -> dict:
                     raise SystemExit(f"a number was refused: {item}")
                 accepted_at[item["msg_id"]] = now
             inflight -= n
+            last_accept = now
 
     async def monitor() -> None:
-        nonlocal rss_at_100k, peak_rss
-        last = 0
+        nonlocal rss_at_100k, peak_rss, stalled
+        last, last_change = 0, time.monotonic()
         while len(rx.arrived) < total:
             await asyncio.sleep(1.0)
             rss, hwm = rss_kb(srv.proc.pid)
@@ -269,81 +377,176 @@ async def drive(srv: ServerProcess, args) -> dict:
             if args.verbose:
                 print(f"  t={time.monotonic() - start:6.1f}s accepted={len(accepted_at):>8} called back={done:>8} (+{done - last}/s) rss={rss / 1024:.0f} MB",
                       flush=True)
+            if done != last:
+                last_change = time.monotonic()
+            elif time.monotonic() - last_change > args.stall_seconds:
+                print(f"  no receipt for {args.stall_seconds} s: stopping with {total - done} missing", flush=True)
+                stalled = True
+                return
             last = done
 
     mon = asyncio.create_task(monitor())
     await asyncio.gather(*(sender() for _ in range(args.concurrency)))
     await mon
     end = time.monotonic()
+    cpu_s = server_cpu.stop()
+    driver_s = own_cpu() - driver_t0
+    peer_s = peer_cpu.stop() if peer_cpu else None
+    pg_s = sum(sitting.tree_cpu(p)[0] for p in pg_pids) - pg_t0 if pg_pids else None
+    samples = profiler.stop() if profiler else None
     rss_end, hwm = rss_kb(srv.proc.pid)
     await client.aclose()
     rx.server.close()
 
+    done = len(rx.arrived)
+    arrivals = sorted(rx.arrived.values()) or [end]
     # Sustained rate: from the moment 10% had been called back to the end.
-    arrivals = sorted(rx.arrived.values())
     warm = arrivals[len(arrivals) // 10]
     sustained = (len(arrivals) - len(arrivals) // 10) / max(1e-9, arrivals[-1] - warm)
     lat = [rx.arrived[m] - a for m, a in accepted_at.items() if m in rx.arrived]
-    return {
+    elapsed = end - start
+    per_msg = 1e6 / max(1, done)
+    result = {
         "messages": total,
-        "elapsed_s": round(end - start, 1),
-        "end_to_end_msgs_per_s": round(total / (arrivals[-1] - start)),
+        "elapsed_s": round(elapsed, 1),
+        "end_to_end_msgs_per_s": round(done / max(1e-9, arrivals[-1] - start)),
         "sustained_msgs_per_s": round(sustained),
+        "accept_msgs_per_s": round(len(accepted_at) / max(1e-9, last_accept - start)),
+        "lost": total - done,
+        "duplicated": rx.events - done,
+        "server_cpu_us_per_msg": round(cpu_s * per_msg),
+        "server_cpu_cores": round(cpu_s / elapsed, 2),
+        "server_processes": server_cpu.processes,
+        "driver_cpu_us_per_msg": round(driver_s * per_msg),
         "accept_to_callback_p50_ms": round(pct(lat, 0.50) * 1000),
         "accept_to_callback_p99_ms": round(pct(lat, 0.99) * 1000),
         "callback_requests": rx.requests,
-        "receipt_events": rx.events,
         "rss_at_100k_mb": round(rss_at_100k / 1024, 1) if rss_at_100k else None,
         "rss_end_mb": round(rss_end / 1024, 1),
         "rss_peak_mb": round(max(peak_rss, hwm) / 1024, 1),
-        "tenant": t["tenant"],
     }
+    if peer_s is not None:
+        result["peer_cpu_us_per_msg"] = round(peer_s * per_msg)
+    if pg_s is not None:
+        result["postgres_cpu_us_per_msg"] = round(pg_s * per_msg)
+    if samples is not None:
+        result["_samples"] = samples
+    return result
 
 
-async def report_latency(db_url: str, sample: int = 200_000) -> dict:
-    """accept→report stored, from the database (created_at → reported_at)."""
+def _dt(v) -> datetime | None:
+    return v if not isinstance(v, str) else datetime.fromisoformat(v)
+
+
+async def stage_latency(db_url: str, sample: int = 50_000) -> dict:
+    """Where a message waits, from the database's own timestamps: accepted
+    (created_at) → submitted → its receipt queued in the outbox → delivered.
+    (``reported_at`` is the carrier's time of the outcome: SMPP's "done date"
+    has minutes only, so it is not used.)  Read after the run, so it costs
+    the run nothing; a schema that lacks one of them leaves the figures out."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
     engine = create_async_engine(db_url)
-    async with engine.connect() as conn:
-        rows = (await conn.execute(text("SELECT created_at, reported_at FROM messages WHERE reported_at IS NOT NULL LIMIT :n"), {"n": sample})).all()
-    await engine.dispose()
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text(
+                "SELECT m.created_at, m.submitted_at, o.created_at, o.delivered_at FROM messages m "
+                "JOIN callback_subjects s ON s.subject_id = m.id JOIN callback_outbox o ON o.request_id = s.request_id "
+                "LIMIT :n"), {"n": sample})).all()
+    except Exception as exc:  # a later schema: say so rather than fail the run
+        return {"stage_latency_error": str(exc).splitlines()[0][:200]}
+    finally:
+        await engine.dispose()
+    out: dict = {}
+    names = ["accepted", "submitted", "queued", "delivered"]
+    for i in range(3):
+        span = [(_dt(r[i + 1]) - _dt(r[i])).total_seconds() for r in rows if r[i] is not None and r[i + 1] is not None]
+        key = f"{names[i]}_to_{names[i + 1]}"
+        out[key + "_p50_ms"] = round(pct(span, 0.5) * 1000)
+        out[key + "_p99_ms"] = round(pct(span, 0.99) * 1000)
+    return out
 
-    def as_dt(v):
-        from datetime import datetime
 
-        return v if not isinstance(v, str) else datetime.fromisoformat(v)
+def run_once(tree: sitting.Tree, args, index: int) -> dict:
+    extra = {"sandbox": {"latency_ms": list(args.latency)}}
+    load_before = sitting.loadavg()
+    peer = SmscPeer(args.dlr_delay_ms) if args.channel == "smpp" else None
+    srv = ServerProcess(tree, args.backend, extra)
+    profile_to = Path(args.profile_dir) / f"pipeline-{args.channel}-{args.backend}-{tree.label}-{tree.commit}-{index}.txt" if args.profile else None
+    try:
+        srv.start()
+        if peer:
+            configure_smpp(srv, peer, args)
+        result = asyncio.run(drive(srv, args, peer, profile_to))
+        result.update(asyncio.run(stage_latency(srv.db_url)))
+    finally:
+        srv.stop()
+        if peer:
+            peer.stop()
+    result.update(tree=tree.label, commit=tree.commit, cores=os.cpu_count(), load_before=load_before, load_after=sitting.loadavg())
+    if profile_to:
+        result["profile"] = str(profile_to)
+    return result
 
-    lat = [(as_dt(r) - as_dt(c)).total_seconds() for c, r in rows]
-    return {"accept_to_report_p50_ms": round(pct(lat, 0.5) * 1000), "accept_to_report_p99_ms": round(pct(lat, 0.99) * 1000)}
+
+def show(res: dict) -> None:
+    samples = res.pop("_samples", None)
+    print(json.dumps(res, indent=2), flush=True)
+    if samples:
+        print(stages.report(samples, res["server_cpu_us_per_msg"]), flush=True)
+
+
+KEYS = ["end_to_end_msgs_per_s", "sustained_msgs_per_s", "accept_msgs_per_s", "server_cpu_us_per_msg", "server_cpu_cores",
+        "accept_to_callback_p50_ms", "accept_to_callback_p99_ms", "rss_end_mb"]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    ap.add_argument("--channel", choices=["sandbox", "smpp"], default="sandbox")
     ap.add_argument("--messages", type=int, default=200_000)
     ap.add_argument("--batch", type=int, default=500, help="numbers per request (at most 500)")
     ap.add_argument("--concurrency", type=int, default=4, help="requests in flight")
     ap.add_argument("--window", type=int, default=30_000, help="messages accepted but not yet called back, at most")
     ap.add_argument("--latency-ms", default="20,200", help="sandbox receipt latency range")
+    ap.add_argument("--smpp-window", type=int, default=50, help="SMPP: submits in flight per bind")
+    ap.add_argument("--binds", type=int, default=1, help="SMPP: transceiver binds of the channel")
+    ap.add_argument("--dlr-delay-ms", type=int, default=500, help="SMPP: the peer sends each receipt this long after the submit")
+    ap.add_argument("--baseline", metavar="COMMIT", help="also run this commit's server, alternating with this checkout's")
+    ap.add_argument("--rounds", type=int, default=1, help="runs of each side (the order alternates)")
+    ap.add_argument("--profile", action="store_true", help="sample the server with py-spy: CPU by stage, top functions")
+    ap.add_argument("--profile-rate", type=int, default=100, help="py-spy samples per second")
+    ap.add_argument("--profile-dir", default="/tmp", help="where py-spy's raw samples are kept")
+    ap.add_argument("--stall-seconds", type=int, default=120, help="give up after this long without a receipt")
+    ap.add_argument("--json", metavar="FILE", help="append each run's figures to this file (JSON lines)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
-    lo, hi = (float(x) for x in args.latency_ms.split(","))
-    extra = {"sandbox": {"latency_ms": [lo, hi]}}
-    srv = ServerProcess(args.backend, extra)
-    try:
-        srv.start()
-        limits = {"rate_requests_per_second": 2000.0, "rate_messages_per_second": 100_000.0}  # Settings defaults (tidings/config.py)
-        print(f"backend={args.backend} messages={args.messages} batch={args.batch} concurrency={args.concurrency} window={args.window} "
-              f"sandbox latency={lo:.0f}-{hi:.0f} ms cores={os.cpu_count()}")
-        print(f"rate limits in force: {limits['rate_requests_per_second']:.0f} requests/s, {limits['rate_messages_per_second']:.0f} SMS parts/s per tenant; "
-              "frequency limits: defaults (every number distinct)")
-        result = asyncio.run(drive(srv, args))
-        result.update(asyncio.run(report_latency(srv.db_url)))
-        print(json.dumps(result, indent=2))
-    finally:
-        srv.stop()
+    args.latency = tuple(float(x) for x in args.latency_ms.split(","))
+
+    head = sitting.current()
+    base = sitting.baseline(args.baseline) if args.baseline else None
+    print(f"machine: {sitting.machine()}")
+    for tree in filter(None, (base, head)):
+        print(f"{tree.label}: {tree.describe()}")
+    carrier = (f"SMPP to the node-smpp peer, window {args.smpp_window}, {args.binds} bind(s), receipts after {args.dlr_delay_ms} ms"
+               if args.channel == "smpp" else f"sandbox, receipt latency {args.latency[0]:.0f}-{args.latency[1]:.0f} ms")
+    print(f"backend={args.backend} channel: {carrier}; messages={args.messages} batch={args.batch} concurrency={args.concurrency} "
+          f"window={args.window}")
+    print("rate limits in force: the defaults, 2000 requests/s and 100000 SMS parts/s per tenant; frequency limits: the defaults "
+          "(every number distinct)", flush=True)
+    results = []
+    for i, tree in enumerate(sitting.order(base, head, args.rounds)):
+        print(f"\n== run {i + 1}: {tree.describe()}  [load average {sitting.loadavg()}]", flush=True)
+        res = run_once(tree, args, i)
+        show(res)
+        results.append((tree, res))
+        if args.json:
+            with open(args.json, "a") as f:
+                f.write(json.dumps({**res, "channel": args.channel, "backend": args.backend}) + "\n")
+    if base or args.rounds > 1:
+        print(f"\n== summary  [{sitting.machine()}]")
+        print(sitting.compare(results, KEYS))
 
 
 if __name__ == "__main__":
