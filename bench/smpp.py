@@ -13,6 +13,21 @@ last DeliveryReport reached the events sink) for
 
 then the peer's own ceiling with the barest client: one socket, submit_sm
 pipelined from a precomputed template, receipts answered, our codec only.
+
+Each row also gives the bench process's CPU per message (user + system, all
+its threads: the channel, the matcher, SQLite's thread; not PostgreSQL's
+server processes, not the peer's).  Printed with the cores, the load average
+and the commit.
+
+``--baseline COMMIT [--rounds N]`` runs this script once per side, alternately:
+against that commit's code (its worktree and venv under /tmp, see
+bench/sitting.py) and against this checkout's, and prints the medians and
+HEAD / baseline per row.  Should this script not fit the baseline's channel
+interface, the baseline's own bench/smpp.py is run instead (same table, no
+CPU column).
+
+The full path (API → SMPP channel → peer → receipts → callbacks) is
+``bench/pipeline.py --channel smpp``.
 """
 
 
@@ -29,13 +44,17 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The code under test: this checkout, or the baseline's tree when --baseline runs this script for it.
+TREE = Path(os.environ.get("TIDINGS_BENCH_TREE") or Path(__file__).resolve().parents[1])
+sys.path.insert(0, str(TREE))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
 
+import sitting  # noqa: E402
 from tidings.channels.base import OutboundMessage  # noqa: E402
 from tidings.channels.smpp.channel import SmppChannel, SmppConfig  # noqa: E402
 from tidings.channels.smpp.pdu import CommandId, Pdu, PduReader, encode  # noqa: E402
 
-SHARED = Path(os.environ.get("TIDINGS_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared")
+SHARED = sitting.SHARED
 
 
 def free_port() -> int:
@@ -65,7 +84,8 @@ class Sink:
         pass
 
 
-async def bench_channel(port: int, window: int, n: int, batch: int = 500, db=None, name: str = "bench") -> float:
+async def bench_channel(port: int, window: int, n: int, batch: int = 500, db=None, name: str = "bench") -> tuple[float, float]:
+    """(submits/s with every receipt matched, CPU seconds of this process per message)."""
     sink = Sink(n)
     matcher = None
     if db is not None:
@@ -77,6 +97,7 @@ async def bench_channel(port: int, window: int, n: int, batch: int = 500, db=Non
     await ch.wait_bound(10)
     msgs = [OutboundMessage(str(i), "t", "10690000", "8613800138000", f"【华为云】验证码{i:06d}", 1) for i in range(n)]
     start = time.perf_counter()
+    cpu0 = time.process_time()
     # The pipeline hands over batches; keep a few in flight so the window stays full.
     sem = asyncio.Semaphore(4)
 
@@ -88,11 +109,12 @@ async def bench_channel(port: int, window: int, n: int, batch: int = 500, db=Non
     await asyncio.gather(*(one(msgs[i : i + batch]) for i in range(0, n, batch)))
     await sink.done.wait()
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu0
     await ch.stop()
-    return n / elapsed
+    return n / elapsed, cpu / n
 
 
-async def bench_raw(port: int, n: int, pipeline: int = 1000) -> float:
+async def bench_raw(port: int, n: int, pipeline: int = 1000) -> tuple[float, float]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     writer.write(encode(Pdu(CommandId.BIND_TRANSCEIVER, 1, 0, {"system_id": "raw", "password": "pw", "interface_version": 0x34})))
@@ -116,6 +138,7 @@ async def bench_raw(port: int, n: int, pipeline: int = 1000) -> float:
         writer.write(out)
 
     start = time.perf_counter()
+    cpu0 = time.process_time()
     send(min(pipeline, n))
     resp_header = struct.Struct(">IIII")
     while resps < n or receipts < n:
@@ -135,8 +158,9 @@ async def bench_raw(port: int, n: int, pipeline: int = 1000) -> float:
         if room > 0:
             send(room)
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu0
     writer.close()
-    return n / elapsed
+    return n / elapsed, cpu / n
 
 
 def make_db(kind: str):
@@ -157,8 +181,8 @@ def make_db(kind: str):
     return url, cleanup
 
 
-async def main() -> None:
-    ap = argparse.ArgumentParser()
+def options(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--messages", type=int, default=20000)
     ap.add_argument("--windows", default="1,10,50")
     ap.add_argument("--db", default="sqlite,postgresql", help="persisted configurations to run ('' for none)")
@@ -166,7 +190,12 @@ async def main() -> None:
     ap.add_argument("--no-raw", action="store_true", help="skip the peer's raw ceiling")
     ap.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop",
                     help="event loop (the server and `tidings worker` run on uvloop)")
-    args = ap.parse_args()
+    ap.add_argument("--baseline", metavar="COMMIT", help="also run against this commit's code, alternating")
+    ap.add_argument("--rounds", type=int, default=1, help="runs of each side (the order alternates)")
+    return ap.parse_args(argv)
+
+
+async def measure(args: argparse.Namespace) -> None:
     port = free_port()
     pid = start_peer(port)
     windows = [int(x) for x in args.windows.split(",")]
@@ -175,7 +204,7 @@ async def main() -> None:
         if not args.no_memory:
             for w in windows:
                 n = min(args.messages, 3000) if w == 1 else args.messages
-                rows.append((f"SmppChannel window={w}", n, await bench_channel(port, w, n)))
+                rows.append((f"SmppChannel window={w}", n, *await bench_channel(port, w, n)))
         for kind in [k for k in args.db.split(",") if k]:
             from tidings.store.db import Database
 
@@ -185,25 +214,92 @@ async def main() -> None:
                 for w in windows:
                     n = min(args.messages, 3000) if w == 1 else args.messages
                     rows.append((f"+ DbReceiptMatcher ({kind}) window={w}", n,
-                                 await bench_channel(port, w, n, db=db, name=f"bench-w{w}")))
+                                 *await bench_channel(port, w, n, db=db, name=f"bench-w{w}")))
             finally:
                 await db.dispose()
                 if cleanup:
                     await asyncio.to_thread(cleanup)
         if not args.no_raw:
-            rows.append(("raw pipelined client (peer ceiling)", args.messages, await bench_raw(port, args.messages)))
+            rows.append(("raw pipelined client (peer ceiling)", args.messages, *await bench_raw(port, args.messages)))
     finally:
         os.kill(pid, signal.SIGTERM)
-    print(f"event loop: {type(asyncio.get_running_loop()).__module__}")
-    print(f"{'setup':<46} {'messages':>9} {'submits/s with receipts':>24}")
-    for name, n, rate in rows:
-        print(f"{name:<46} {n:>9} {rate:>24,.0f}")
+    print(f"event loop: {type(asyncio.get_running_loop()).__module__}; {sitting.machine()}; code {TREE}")
+    print(f"{'setup':<46} {'messages':>9} {'submits/s with receipts':>24} {'CPU µs/msg':>11}")
+    for name, n, rate, cpu in rows:
+        print(f"{name:<46} {n:>9} {rate:>24,.0f} {cpu * 1e6:>11,.0f}")
+
+
+# --- --baseline: this script once per side, alternately -----------------------------------------
+def parse_table(out: str) -> dict[str, tuple[float, float | None]]:
+    """{setup: (submits/s, CPU µs/msg or None)} from a run's table (this
+    script's, or an older bench/smpp.py's without the CPU column)."""
+    rows: dict[str, tuple[float, float | None]] = {}
+    lines = out.splitlines()
+    for line in lines[next((i for i, x in enumerate(lines) if x.startswith("setup")), len(lines)) + 1 :]:
+        numbers = line[46:].replace(",", "").split()
+        if len(numbers) >= 2:
+            rows[line[:46].strip()] = (float(numbers[1]), float(numbers[2]) if len(numbers) > 2 else None)
+    return rows
+
+
+def run_side(tree: sitting.Tree, argv: list[str]) -> tuple[dict, str]:
+    env = dict(os.environ, TIDINGS_BENCH_TREE=str(tree.path), TIDINGS_SHARED_DIR=str(SHARED))
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run([tree.python, __file__, *argv], env=env, capture_output=True, text=True)
+    how = "this script"
+    if done.returncode and tree.label == "baseline":
+        # This script may not fit the baseline's channel interface: its own bench then.
+        print(f"  (this script failed on the baseline: {done.stderr.strip().splitlines()[-1:]}; running its own bench/smpp.py)")
+        done = subprocess.run([tree.python, str(tree.path / "bench/smpp.py"), *argv], env=env, cwd=tree.path,
+                              capture_output=True, text=True)
+        how = "its own bench/smpp.py"
+    if done.returncode:
+        raise SystemExit(f"bench/smpp.py failed for {tree.describe()}:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+    return parse_table(done.stdout), how
+
+
+def alternate(args: argparse.Namespace) -> None:
+    argv, skip = [], False
+    for a in sys.argv[1:]:  # the same options, minus the ones that chose the sides
+        if skip:
+            skip = False
+        elif a in ("--baseline", "--rounds"):
+            skip = True
+        elif not a.startswith(("--baseline=", "--rounds=")):
+            argv.append(a)
+    head = sitting.current()
+    base = sitting.baseline(args.baseline) if args.baseline else None
+    print(f"machine: {sitting.machine()}")
+    for tree in filter(None, (base, head)):
+        print(f"{tree.label}: {tree.describe()}")
+    runs: list[tuple[sitting.Tree, dict]] = []
+    for i, tree in enumerate(sitting.order(base, head, args.rounds)):
+        print(f"== run {i + 1}: {tree.label} {tree.commit}  [load average {sitting.loadavg()}]", flush=True)
+        rows, how = run_side(tree, argv)
+        for name, (rate, cpu) in rows.items():
+            print(f"  {name:<46} {rate:>10,.0f}/s {'' if cpu is None else f'{cpu:>6,.0f} µs/msg'}", flush=True)
+        runs.append((tree, rows))
+    print(f"== summary, medians  [{sitting.machine()}]  ({how} on the baseline)" if base else f"== summary  [{sitting.machine()}]")
+    labels = [t.label for t in filter(None, (base, head))]
+    print(f"{'setup':<46}" + "".join(f"{lab + ' /s':>16}" for lab in labels) + (f"{'HEAD/base':>10}" if base else "")
+          + "".join(f"{lab + ' µs/msg':>18}" for lab in labels))
+    for name in runs[-1][1]:
+        rates = [sitting.median([r[name][0] for t, r in runs if t.label == lab and name in r]) for lab in labels]
+        cpus = [sitting.median([r[name][1] for t, r in runs if t.label == lab and r.get(name, (0, None))[1] is not None]) for lab in labels]
+        line = f"{name:<46}" + "".join(f"{v:>16,.0f}" for v in rates)
+        if base:
+            line += f"{rates[1] / rates[0]:>9.2f}x"
+        line += "".join(f"{c:>18,.0f}" for c in cpus)
+        print(line)
 
 
 if __name__ == "__main__":
-    if "--loop" in sys.argv and sys.argv[sys.argv.index("--loop") + 1] == "asyncio":
-        asyncio.run(main())
+    opts = options()
+    if opts.baseline or opts.rounds > 1:
+        alternate(opts)
+    elif opts.loop == "asyncio":
+        asyncio.run(measure(opts))
     else:
         import uvloop
 
-        uvloop.run(main())
+        uvloop.run(measure(opts))
