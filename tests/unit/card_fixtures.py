@@ -68,9 +68,8 @@ ECOMMERCE = item("eCommerce", h=456, content={
 })  # fmt: skip
 CARD_VOUCHER = item("cardVoucher", h=260, content={
     "voucheType": 0,
-    "divText": {"text1": {"textValue": "20"}, "text2": {"textValue": "off"}, "text3": {"textValue": "Coffee coupon"},
-                "text4": {"textValue": "Over 100"}, "text5": {"textValue": "Code ${code}"},
-                "text6": {"textValue": "Valid until 2026-12-31"}},
+    "divText": {"text1": {"textValue": "Coffee coupon"}, "text2": {"textValue": "20"}, "text3": {"textValue": "Over 100"},
+                "text4": {"textValue": "Valid until 2026-12-31"}, "text5": {"textValue": "Code ${code}"}},
     "divImage": {"src": IMG + "logo.png", "event": ev("VIEW_PIC", "")},
     "divButton": {"textValue": "Copy code", "event": ev("COPY_PARAMETER", "${code}")},
 })  # fmt: skip
