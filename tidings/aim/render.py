@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 import orjson
 from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 Resolver = Callable[[str], "str | None"]
 
@@ -172,6 +172,29 @@ class Action:
     new_window: bool = False
     download: str = ""
     data: dict[str, str] = field(default_factory=dict)
+
+
+def attrs(a: Action | None) -> Markup:
+    """The HTML attributes of a clickable component (escaped)."""
+    if a is None:
+        return Markup("")
+    out = []
+    if a.href:
+        out.append(f' href="{escape(a.href)}"')
+        if a.download:
+            out.append(f' download="{escape(a.download)}"')
+        if a.new_window:
+            out.append(' target="_blank" rel="noopener noreferrer"')
+    else:
+        out.append(' role="button" tabindex="0"')
+    out.append(f' data-action="{escape(a.kind)}"')
+    out.extend(f' data-{key}="{escape(value)}"' for key, value in a.data.items() if value)
+    return Markup("".join(out))
+
+
+def tag(a: Action | None) -> str:
+    """A link when a plain link does the job, else a div card.js handles."""
+    return "a" if a is not None and a.href else "div"
 
 
 def _web(url: str) -> str:
@@ -431,6 +454,8 @@ def render_card(
             card_id=str(page.get("cardId") or ""),
             px=_px,
             num=_num,
+            attrs=attrs,
+            tag=tag,
             shown=shown,
         )
     )
