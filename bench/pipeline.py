@@ -514,6 +514,7 @@ def main() -> None:
     ap.add_argument("--binds", type=int, default=1, help="SMPP: transceiver binds of the channel")
     ap.add_argument("--dlr-delay-ms", type=int, default=500, help="SMPP: the peer sends each receipt this long after the submit")
     ap.add_argument("--baseline", metavar="COMMIT", help="also run this commit's server, alternating with this checkout's")
+    ap.add_argument("--code", metavar="COMMIT", help="measure this commit's server instead of this checkout's (e.g. to profile it)")
     ap.add_argument("--rounds", type=int, default=1, help="runs of each side (the order alternates)")
     ap.add_argument("--profile", action="store_true", help="sample the server with py-spy: CPU by stage, top functions")
     ap.add_argument("--profile-rate", type=int, default=100, help="py-spy samples per second")
@@ -524,7 +525,7 @@ def main() -> None:
     args = ap.parse_args()
     args.latency = tuple(float(x) for x in args.latency_ms.split(","))
 
-    head = sitting.current()
+    head = sitting.baseline(args.code, "HEAD") if args.code else sitting.current()
     base = sitting.baseline(args.baseline) if args.baseline else None
     print(f"machine: {sitting.machine()}")
     for tree in filter(None, (base, head)):

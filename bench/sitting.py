@@ -61,9 +61,9 @@ def current() -> Tree:
     return Tree(REPO, sys.executable, "HEAD")
 
 
-def baseline(commit: str) -> Tree:
-    """The baseline commit in /tmp/tidings-bench-<sha>, with its own venv,
-    created on first use (a minute or two) and reused after."""
+def baseline(commit: str, label: str = "baseline") -> Tree:
+    """The commit in /tmp/tidings-bench-<sha>, with its own venv, created on
+    first use (a minute or two) and reused after."""
     sha = git("rev-parse", "--verify", commit + "^{commit}")
     path = Path("/tmp") / f"tidings-bench-{sha[:12]}"
     if not (path / ".git").exists():
@@ -79,7 +79,7 @@ def baseline(commit: str) -> Tree:
             if done.returncode:
                 raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
         stamp.touch()
-    return Tree(path, str(path / ".venv/bin/python"), "baseline")
+    return Tree(path, str(path / ".venv/bin/python"), label)
 
 
 def order(base: Tree | None, head: Tree, rounds: int) -> list[Tree]:
