@@ -36,3 +36,66 @@ def test_list_paging_is_bounded(server: Server, tenant, who, path, limit_max):
         assert "1000000" in limit_text, limit_text
         # The same keep-alive connection still answers.
         assert c.get(path, params={"offset": "1000000", "limit": str(limit_max)}).status_code == 200
+
+
+def _raw_json(client, method: str, path: str, text: str):
+    return client.request(method, path, content=text.encode("utf-8", "surrogatepass"), headers={"Content-Type": "application/json"})
+
+
+def test_tenant_settings_are_typed_on_create_and_patch(server: Server, tenant):
+    with server.admin() as c:
+        for settings, field in (
+            ({"x": 2**64}, "settings.x"),
+            ({"rate_requests_per_second": 1e300}, "settings.rate_requests_per_second must be <= 1000000"),
+            ({"rate_messages_per_second": 1e265}, "settings.rate_messages_per_second must be <= 1000000"),
+            ({"frequency_limits": {"code": {"per_day": 2**64}}}, "settings.frequency_limits.code.per_day must be <= 1000000"),
+            ({"frequency_limits": {"notify": {"per_week": 1}}}, "settings.frequency_limits.notify.per_week"),
+            ({"auto_approve": "maybe"}, "settings.auto_approve"),
+        ):
+            r = c.post("/admin/v1/tenants", json={"name": "bad-settings", "settings": settings})
+            assert r.status_code == 400 and r.json()["error_code"] == "KM.00000001", (settings, r.text)
+            assert field in r.json()["error_msg"], (settings, r.json())
+        # A lone surrogate as a key: refused, and the answer is still valid JSON.
+        r = _raw_json(c, "POST", "/admin/v1/tenants", '{"name": "bad-settings", "settings": {"\\ud800": 1}}')
+        assert r.status_code == 400 and r.json()["error_code"] == "KM.00000001", r.text
+        for patch, field in (({"rate_requests_per_second": 1e300}, "rate_requests_per_second"), ({"colour": "red"}, "colour")):
+            r = c.patch(f"/admin/v1/tenants/{tenant.tenant_id}/settings", json=patch)
+            assert r.status_code == 400 and field in r.json()["error_msg"], r.text
+        listed = c.get("/admin/v1/tenants")
+        assert listed.status_code == 200
+        assert "bad-settings" not in {t["name"] for t in listed.json()["tenants"]}
+        ok = c.patch(f"/admin/v1/tenants/{tenant.tenant_id}/settings", json={"rate_requests_per_second": 1000000, "international": True})
+        assert ok.status_code == 200 and ok.json()["settings"] == {"rate_requests_per_second": 1000000, "international": True}
+
+
+def test_settings_stored_before_the_checks_are_read_tolerantly(server: Server, tenant):
+    """A row written by an older version with values no longer accepted: the
+    tenant list answers, the tenant still authenticates, a patch cleans it."""
+    import asyncio
+
+    from sqlalchemy import update
+
+    from tidings.config import Settings
+    from tidings.context import AppContext
+    from tidings.store.models.core import Tenant
+
+    bad = {"x": 2**64, "rate_requests_per_second": "fast", "frequency_limits": {"code": {"per_minute": -1}}, "auto_approve": True}
+
+    async def write_old_row() -> None:
+        ctx = AppContext.build(Settings(data_dir=server.data_dir, database_url=server.db_url))
+        try:
+            async with ctx.db.write() as session:
+                await session.execute(update(Tenant).where(Tenant.id == tenant.tenant_id).values(settings=bad))
+        finally:
+            await ctx.db.dispose()
+
+    asyncio.run(write_old_row())
+    with server.admin() as c:
+        listed = c.get("/admin/v1/tenants")
+        assert listed.status_code == 200, listed.text
+        mine = next(t for t in listed.json()["tenants"] if t["tenant_id"] == tenant.tenant_id)
+        assert mine["settings"] == {"auto_approve": True}
+        r = c.patch(f"/admin/v1/tenants/{tenant.tenant_id}/settings", json={"international": True})
+        assert r.status_code == 200 and r.json()["settings"] == {"auto_approve": True, "international": True}, r.text
+    with server.http(tenant) as c:
+        assert c.get("/v1/sms/apps").status_code == 200

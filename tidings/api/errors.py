@@ -62,6 +62,9 @@ def _wants_legacy(path: str, method: str) -> bool:
 
 
 def error_response(request: Request | None, status: int, code: str, msg: str, headers: dict[str, str] | None = None) -> Response:
+    # A message may quote the caller's input; a lone surrogate in it cannot be
+    # encoded as JSON and would turn a 400 into a 500.
+    msg = msg.encode("utf-8", "replace").decode("utf-8")
     body: dict[str, Any] = {"error_code": code, "error_msg": msg}
     if request is not None and _wants_legacy(request.url.path, request.method):
         body["error_message"] = msg

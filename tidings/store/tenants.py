@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidings import ids
 from tidings.security import SecretBox, hash_password, hash_token, verify_password
 from tidings.store.models.core import AccessKey, AuditEvent, AuthToken, Tenant, User
+from tidings.tenant_settings import readable
 from tidings.timeutil import utcnow
 
 Row = TypeVar("Row")
@@ -82,7 +83,7 @@ def _grant(tenant: Tenant, user: User, ak: str | None, secret: str | None) -> Ke
         tenant_name=tenant.name,
         project_id=tenant.project_id,
         tenant_status=tenant.status,
-        tenant_settings=dict(tenant.settings or {}),
+        tenant_settings=readable(tenant.settings),
         is_platform=tenant.is_platform,
         user_id=user.id,
         user_name=user.name,
