@@ -70,24 +70,28 @@ SMPP_CHANNEL = "bench-smpp"
 
 
 # --- the server under test -------------------------------------------------------------------
-def rss_kb(pid: int) -> tuple[int, int]:
-    """(VmRSS, VmHWM) of a process in kB."""
+def rss_kb(pids: list[int]) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of processes in kB, added up."""
     rss = hwm = 0
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1])
-            elif line.startswith("VmHWM:"):
-                hwm = int(line.split()[1])
+    for pid in pids:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("VmHWM:"):
+                    hwm += int(line.split()[1])
     return rss, hwm
 
 
 class ServerProcess:
-    """``tidings serve`` of one checkout (its own venv), on a fresh database."""
+    """``tidings serve`` of one checkout (its own venv), on a fresh database;
+    with ``workers`` > 0, ``tidings api`` and that many ``tidings worker``
+    processes instead (after a first ``serve`` has bootstrapped the operator)."""
 
-    def __init__(self, tree: sitting.Tree, backend: str, extra: dict):
+    def __init__(self, tree: sitting.Tree, backend: str, extra: dict, workers: int = 0):
         self.tree = tree
         self.backend = backend
+        self.workers = workers
         self.data_dir = Path(tempfile.mkdtemp(prefix="tidings-bench-"))
         self.port = free_port()
         self.pg_name = None
@@ -101,7 +105,8 @@ class ServerProcess:
                         TIDINGS_ALLOW_PRIVATE_CALLBACKS="true", TIDINGS_LOG_LEVEL="warning", TIDINGS_EXTRA=json.dumps(extra),
                         TIDINGS_SHARED_DIR=str(sitting.SHARED))
         self.env.pop("PYTHONPATH", None)  # the tree's own venv decides what `tidings` is
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen | None = None  # the one answering HTTP
+        self.procs: list[subprocess.Popen] = []
 
     async def _pg(self, sql: str) -> None:
         import asyncpg
@@ -114,10 +119,24 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs]
+
+    def _spawn(self, *command: str) -> subprocess.Popen:
         log = open(self.data_dir / "server.log", "ab")
-        self.proc = subprocess.Popen([self.tree.python, "-m", "tidings", "serve", "--port", str(self.port)], cwd=self.data_dir, env=self.env,
-                                     stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([self.tree.python, "-m", "tidings", *command], cwd=self.data_dir, env=self.env,
+                                stdout=log, stderr=subprocess.STDOUT)
+        self.procs.append(proc)
+        return proc
+
+    def start(self, final: bool = False) -> None:
+        """``serve``; or, once bootstrapped (``final``) and with workers, ``api`` + workers."""
+        split = final and self.workers > 0
+        self.proc = self._spawn("api" if split else "serve", "--port", str(self.port))
+        if split:
+            for _ in range(self.workers):
+                self._spawn("worker")
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -131,13 +150,20 @@ class ServerProcess:
         raise SystemExit("server did not come up")
 
     def halt(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
             try:
-                self.proc.wait(30)
+                proc.wait(30)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                proc.kill()
+                proc.wait()
+        self.procs = []
+
+    def restart(self) -> None:
+        self.halt()
+        self.start(final=True)
 
     def bootstrap(self) -> dict:
         return json.loads((self.data_dir / "bootstrap.json").read_text())
@@ -180,13 +206,15 @@ def configure_smpp(srv: ServerProcess, peer: SmscPeer, args) -> None:
         r = c.post("/admin/v1/routes", json={"channel": SMPP_CHANNEL, "product": "sms", "prefix": "", "priority": 10})
         if r.status_code != 200:
             raise SystemExit(f"adding the route: {r.status_code} {r.text}")
-    srv.halt()
-    srv.start()
+    srv.restart()
     deadline = time.monotonic() + 30
     with srv.admin() as c:
         while time.monotonic() < deadline:
             status = c.get(f"/admin/v1/channels/{SMPP_CHANNEL}").json().get("status", {})
-            if status.get("bound", 0) >= args.binds or not status.get("running", True):
+            if status.get("bound", 0) >= args.binds:
+                return
+            if not status.get("running", True):  # an API-only process: the workers bind, unseen from here
+                time.sleep(2)
                 return
             time.sleep(0.2)
     raise SystemExit(f"the SMPP channel did not bind: {status}")
@@ -306,7 +334,7 @@ async def drive(srv: ServerProcess, args, peer: SmscPeer | None, profile_to: Pat
     await rx.start()
     t = setup_tenant(srv, f"http://127.0.0.1:{rx.port}/receipts")
     if args.verbose:
-        print(f"  server pid {srv.proc.pid}, receiver on port {rx.port}", flush=True)
+        print(f"  server pids {srv.pids}, receiver on port {rx.port}", flush=True)
     accepted_at: dict[str, float] = {}
     sent = 0
     rss_at_100k = None
@@ -321,14 +349,15 @@ async def drive(srv: ServerProcess, args, peer: SmscPeer | None, profile_to: Pat
     last_accept = 0.0
     stalled = False
 
-    server_cpu = sitting.CpuMeter(srv.proc.pid)
-    peer_cpu = sitting.CpuMeter(peer.pid) if peer else None
+    server_cpu = sitting.CpuMeter(srv.pids)
+    peer_cpu = sitting.CpuMeter([peer.pid]) if peer else None
     pg_pids = pg_backends(srv.pg_name) if srv.pg_name else []
-    profiler = stages.Profiler(srv.proc.pid, profile_to, args.profile_rate) if profile_to else None
+    profilers = [stages.Profiler(pid, profile_to.with_suffix(f".{i}.txt") if i else profile_to, args.profile_rate)
+                 for i, pid in enumerate(srv.pids)] if profile_to else []
     server_cpu.start()
     if peer_cpu:
         peer_cpu.start()
-    pg_t0 = sum(sitting.tree_cpu(p)[0] for p in pg_pids)
+    pg_t0 = {p: sitting.tree_cpu(p)[0] for p in pg_pids}
     driver_t0 = own_cpu()
     start = time.monotonic()
 
@@ -369,7 +398,7 @@ async def drive(srv: ServerProcess, args, peer: SmscPeer | None, profile_to: Pat
         last, last_change = 0, time.monotonic()
         while len(rx.arrived) < total:
             await asyncio.sleep(1.0)
-            rss, hwm = rss_kb(srv.proc.pid)
+            rss, hwm = rss_kb(srv.pids)
             peak_rss = max(peak_rss, hwm)
             done = len(rx.arrived)
             if rss_at_100k is None and done >= 100_000:
@@ -392,9 +421,10 @@ async def drive(srv: ServerProcess, args, peer: SmscPeer | None, profile_to: Pat
     cpu_s = server_cpu.stop()
     driver_s = own_cpu() - driver_t0
     peer_s = peer_cpu.stop() if peer_cpu else None
-    pg_s = sum(sitting.tree_cpu(p)[0] for p in pg_pids) - pg_t0 if pg_pids else None
-    samples = profiler.stop() if profiler else None
-    rss_end, hwm = rss_kb(srv.proc.pid)
+    # A backend that started during the run counts from zero; one that ended is missed.
+    pg_s = sum(sitting.tree_cpu(p)[0] - pg_t0.get(p, 0.0) for p in pg_backends(srv.pg_name)) if srv.pg_name else None
+    samples = [s for p in profilers for s in p.stop()] if profilers else None
+    rss_end, hwm = rss_kb(srv.pids)
     await client.aclose()
     rx.server.close()
 
@@ -472,12 +502,14 @@ def run_once(tree: sitting.Tree, args, index: int) -> dict:
     extra = {"sandbox": {"latency_ms": list(args.latency)}}
     load_before = sitting.loadavg()
     peer = SmscPeer(args.dlr_delay_ms) if args.channel == "smpp" else None
-    srv = ServerProcess(tree, args.backend, extra)
+    srv = ServerProcess(tree, args.backend, extra, args.workers)
     profile_to = Path(args.profile_dir) / f"pipeline-{args.channel}-{args.backend}-{tree.label}-{tree.commit}-{index}.txt" if args.profile else None
     try:
         srv.start()
         if peer:
             configure_smpp(srv, peer, args)
+        elif args.workers:
+            srv.restart()
         result = asyncio.run(drive(srv, args, peer, profile_to))
         result.update(asyncio.run(stage_latency(srv.db_url)))
     finally:
@@ -510,6 +542,8 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=4, help="requests in flight")
     ap.add_argument("--window", type=int, default=30_000, help="messages accepted but not yet called back, at most")
     ap.add_argument("--latency-ms", default="20,200", help="sandbox receipt latency range")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="0: one `tidings serve`; N: `tidings api` + N `tidings worker` processes (each worker binds the SMPP channel's binds)")
     ap.add_argument("--smpp-window", type=int, default=50, help="SMPP: submits in flight per bind")
     ap.add_argument("--binds", type=int, default=1, help="SMPP: transceiver binds of the channel")
     ap.add_argument("--dlr-delay-ms", type=int, default=500, help="SMPP: the peer sends each receipt this long after the submit")
@@ -532,7 +566,8 @@ def main() -> None:
         print(f"{tree.label}: {tree.describe()}")
     carrier = (f"SMPP to the node-smpp peer, window {args.smpp_window}, {args.binds} bind(s), receipts after {args.dlr_delay_ms} ms"
                if args.channel == "smpp" else f"sandbox, receipt latency {args.latency[0]:.0f}-{args.latency[1]:.0f} ms")
-    print(f"backend={args.backend} channel: {carrier}; messages={args.messages} batch={args.batch} concurrency={args.concurrency} "
+    topology = f"tidings api + {args.workers} x tidings worker" if args.workers else "tidings serve"
+    print(f"server: {topology}; backend={args.backend} channel: {carrier}; messages={args.messages} batch={args.batch} concurrency={args.concurrency} "
           f"window={args.window}")
     print("rate limits in force: the defaults, 2000 requests/s and 100000 SMS parts/s per tenant; frequency limits: the defaults "
           "(every number distinct)", flush=True)

@@ -106,9 +106,9 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (utime + stime + cutime + cstime) / CLK_TCK
 
 
-def tree_cpu(root: int) -> tuple[float, int]:
-    """User+system CPU seconds of ``root`` and all its descendants (every
-    thread of each), and how many processes that was."""
+def tree_cpu(*roots: int) -> tuple[float, int]:
+    """User+system CPU seconds of the ``roots`` and all their descendants
+    (every thread of each), and how many processes that was."""
     parents: dict[int, int] = {}
     cpu: dict[int, float] = {}
     for entry in os.listdir("/proc"):
@@ -116,7 +116,7 @@ def tree_cpu(root: int) -> tuple[float, int]:
             st = _stat(int(entry))
             if st:
                 parents[int(entry)], cpu[int(entry)] = st
-    members = {root}
+    members = set(roots)
     grew = True
     while grew:
         grew = False
@@ -128,18 +128,18 @@ def tree_cpu(root: int) -> tuple[float, int]:
 
 
 class CpuMeter:
-    """CPU used by a process tree between ``start()`` and ``stop()``."""
+    """CPU used by process trees between ``start()`` and ``stop()``."""
 
-    def __init__(self, root: int) -> None:
-        self.root = root
+    def __init__(self, roots: list[int]) -> None:
+        self.roots = roots
         self.seconds = 0.0
         self.processes = 0
 
     def start(self) -> None:
-        self._t0, _ = tree_cpu(self.root)
+        self._t0, _ = tree_cpu(*self.roots)
 
     def stop(self) -> float:
-        t1, self.processes = tree_cpu(self.root)
+        t1, self.processes = tree_cpu(*self.roots)
         self.seconds = t1 - self._t0
         return self.seconds
 
