@@ -368,7 +368,13 @@ async def drive(srv: ServerProcess, args, peer: SmscPeer | None, profile_to: Pat
                 if sent >= total or stalled:
                     return
                 n = min(batch, total - sent)
+                first = sent
                 sent += n
+            if args.rate:
+                # Open loop: this batch leaves when the schedule says, whatever the pipeline does.
+                delay = start + first / args.rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
             # Back-pressure: at most `window` messages accepted (or being
             # accepted) whose receipt has not arrived yet.
             while len(accepted_at) + inflight - len(rx.arrived) + n > args.window:
@@ -541,6 +547,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=500, help="numbers per request (at most 500)")
     ap.add_argument("--concurrency", type=int, default=4, help="requests in flight")
     ap.add_argument("--window", type=int, default=30_000, help="messages accepted but not yet called back, at most")
+    ap.add_argument("--rate", type=float, default=0,
+                    help="send at this many messages/s (open loop, e.g. half the maximum, for latency) instead of as fast as the window allows")
     ap.add_argument("--latency-ms", default="20,200", help="sandbox receipt latency range")
     ap.add_argument("--workers", type=int, default=0,
                     help="0: one `tidings serve`; N: `tidings api` + N `tidings worker` processes (each worker binds the SMPP channel's binds)")
@@ -568,7 +576,7 @@ def main() -> None:
                if args.channel == "smpp" else f"sandbox, receipt latency {args.latency[0]:.0f}-{args.latency[1]:.0f} ms")
     topology = f"tidings api + {args.workers} x tidings worker" if args.workers else "tidings serve"
     print(f"server: {topology}; backend={args.backend} channel: {carrier}; messages={args.messages} batch={args.batch} concurrency={args.concurrency} "
-          f"window={args.window}")
+          f"window={args.window}" + (f" rate={args.rate:.0f}/s" if args.rate else ""))
     print("rate limits in force: the defaults, 2000 requests/s and 100000 SMS parts/s per tenant; frequency limits: the defaults "
           "(every number distinct)", flush=True)
     results = []
