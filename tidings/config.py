@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 5 * 1024 * 1024
 
     log_level: str = "info"
+    # One INFO line per HTTP request (method, path, status, duration, request id, tenant).
+    access_log: bool = True
 
     extra: dict = Field(default_factory=dict)
 

@@ -22,7 +22,7 @@ def listed(sdk) -> list[tuple[int, str, str]]:
 
 
 def member(server: Server, tenant: TenantCreds) -> TenantCreds:
-    d = server.cli_json("user", "create", tenant.name, "viewer", "--role", "member")
+    d = server.cli_json("user", "create", "viewer", "--tenant", tenant.name, "--role", "member")
     return TenantCreds(d["tenant_id"], d["tenant_name"], d["project_id"], d["user_name"], d["access_key"], d["secret_key"])
 
 

@@ -147,8 +147,8 @@ def test_admin_validation_names_the_field_and_limit(server: Server):
 
 def test_cli_key_lifecycle(server: Server):
     creds = server.create_tenant()
-    new = server.cli_json("key", "create", creds.name, "--user", creds.user_name)
-    listed = server.cli_json("key", "list", creds.name)
+    new = server.cli_json("key", "create", "--tenant", creds.name, "--user", creds.user_name)
+    listed = server.cli_json("key", "list", "--tenant", creds.name)
     assert {k["access_key"] for k in listed} == {creds.access_key, new["access_key"]}
     with httpx.Client(base_url=server.url, auth=SdkSigned(new["access_key"], new["secret_key"])) as c:
         assert c.get("/v3/projects").status_code == 200

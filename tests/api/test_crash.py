@@ -43,7 +43,7 @@ def counts(server: Server, creds) -> dict[str, int]:
 def all_messages(server: Server, creds) -> list[dict]:
     out, offset = [], 0
     while True:
-        page = server.cli_json("messages", "list", creds.name, "--offset", str(offset), "--limit", "1000")["messages"]
+        page = server.cli_json("messages", "list", "--tenant", creds.name, "--offset", str(offset), "--limit", "1000")["messages"]
         if not page:
             return out
         out.extend(page)

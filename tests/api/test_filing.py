@@ -101,7 +101,7 @@ def test_bad_input_names_the_field(server: Server, tenant):
 
 
 def test_members_read_but_only_te_admin_files(server: Server, tenant):
-    member = server.cli_json("user", "create", tenant.name, "clerk", "--role", "member")
+    member = server.cli_json("user", "create", "clerk", "--tenant", tenant.name, "--role", "member")
     from tests.support.harness import TenantCreds
 
     clerk = TenantCreds(tenant.tenant_id, tenant.name, tenant.project_id, "clerk", member["access_key"], member["secret_key"])
@@ -114,13 +114,13 @@ def test_members_read_but_only_te_admin_files(server: Server, tenant):
 def test_operator_sees_a_tenants_filings_and_the_cli_files_too(server: Server, tenant):
     with server.http(tenant) as c:
         fid = c.post("/tidings/v1/filings/files", files={"file": ("l.pdf", pdf_bytes(), "application/pdf")}).json()["file_id"]
-    out = server.cli_json("filing", "submit", tenant.name, "basic", "--company-name", "CLI Co", "--credit-code", CREDIT_CODE,
+    out = server.cli_json("filing", "submit", "basic", "--tenant", tenant.name, "--company-name", "CLI Co", "--credit-code", CREDIT_CODE,
                           "--contact-name", "Wang", "--contact-phone", "13800138000", "--certificate-file-id", fid, "--extra-file-id", fid)
     assert out["state"] == "reviewing" and out["area"] == "basic"
-    listed = server.cli_json("filing", "list", tenant.name)
+    listed = server.cli_json("filing", "list", "--tenant", tenant.name)
     assert {f["area"]: f["state"] for f in listed}["basic"] == "reviewing"
     with server.admin() as c:
         r = c.get(f"/admin/v1/tenants/{tenant.tenant_id}/filings")
     assert r.status_code == 200
     assert {f["area"]: f["state"] for f in r.json()["filings"]}["basic"] == "reviewing"
-    assert server.cli_json("filing", "show", tenant.name, "basic")["company"]["company_name"] == "CLI Co"
+    assert server.cli_json("filing", "show", "basic", "--tenant", tenant.name)["company"]["company_name"] == "CLI Co"

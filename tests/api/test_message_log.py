@@ -96,7 +96,7 @@ def test_the_cli_finds_messages_too(server: Server):
     s = ready_sender(server)
     r = send(s.sdk, s.code_tpl, ["13800138800"], ["9753"]).result[0]
     wait_final(server, s.creds, r.msg_id)
-    listed = server.cli_json("messages", "list", s.creds.name, "--number", "13800138800")
+    listed = server.cli_json("messages", "list", "--tenant", s.creds.name, "--number", "13800138800")
     assert [m["msg_id"] for m in listed["messages"]] == [r.msg_id]
     shown = server.cli_json("messages", "show", r.msg_id, "--tenant", s.creds.name)
     assert shown["status"] == "delivered" and shown["text"].endswith("您的验证码是9753，5分钟内有效。")

@@ -15,7 +15,7 @@ def test_cli_review_reject_then_approve(server: Server):
     sdk = server.sdk(creds)
     sid = make_signature(sdk, make_app(sdk), upload(sdk, png_bytes()))
     item = review_of(server, sid)
-    listed = server.cli_json("review", "list", "--object-type", "sms_signature", "--tenant-id", creds.tenant_id)
+    listed = server.cli_json("review", "list", "--object-type", "sms_signature", "--tenant", creds.tenant_id)
     assert [r["object_id"] for r in listed["reviews"]] == [sid]
 
     no_reason = server.cli("review", "reject", item["review_id"], check=False)
@@ -59,7 +59,7 @@ def test_operator_expedites_from_the_cli(server: Server):
     second = make_signature(sdk, app_id, licence, name="第二个")
     out = server.cli_json("review", "expedite", review_of(server, second)["review_id"], "--desc", "VIP customer")
     assert out["urge_status"] == "URGED" and out["priority"] > 0
-    queue = server.cli_json("review", "list", "--tenant-id", creds.tenant_id)["reviews"]
+    queue = server.cli_json("review", "list", "--tenant", creds.tenant_id)["reviews"]
     assert [r["object_id"] for r in queue] == [second, first]
 
 

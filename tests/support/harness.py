@@ -157,6 +157,10 @@ class Server:
         self.stop()
         self.start()
 
+    def log_text(self) -> str:
+        """Everything the server printed (banner and log), across restarts."""
+        return (self.data_dir / "server.log").read_text(errors="replace")
+
     def log_tail(self, n: int = 60) -> str:
         try:
             return "\n".join((self.data_dir / "server.log").read_text(errors="replace").splitlines()[-n:])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tidings.cli.main import app
-
 
 def main() -> None:
-    app()
+    from tidings.cli.common import guarded
+    from tidings.cli.main import app
+
+    guarded(app)

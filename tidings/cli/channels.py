@@ -19,7 +19,6 @@ import sys
 
 import typer
 
-from tidings.channels import config as channels
 from tidings.cli.common import actor, emit, fail, run
 from tidings.domain.routing import DEFAULT_PRIORITY
 
@@ -29,6 +28,8 @@ app.add_typer(route_app, name="route")
 
 
 def _run(fn):
+    from tidings.channels import config as channels
+
     try:
         return run(fn)
     except channels.ConfigError as exc:
@@ -76,6 +77,8 @@ def add_smpp(
     option: list[str] = typer.Option(None, "--option", "-o", help="Any other SMPP setting as KEY=VALUE (docs/smpp.md)"),
 ) -> None:
     """Define an SMPP carrier account."""
+    from tidings.channels import config as channels
+
     config = {"host": host, "port": port, "system_id": system_id, "bind_mode": bind_mode, "binds": binds,
               "window": window, "mps": mps, **_options(option)}
     secret = _password(password, password_env, password_stdin)
@@ -87,18 +90,24 @@ def add_smpp(
 @app.command("add-sandbox")
 def add_sandbox(description: str = typer.Option("")) -> None:
     """Define the built-in sandbox carrier as a channel, so routes can send to it."""
+    from tidings.channels import config as channels
+
     emit(_run(lambda ctx: channels.add_channel(ctx, name=channels.SANDBOX_NAME, kind="sandbox",
                                                description=description, actor=actor())))
 
 
 @app.command("list")
 def list_() -> None:
+    from tidings.channels import config as channels
+
     emit(_run(channels.list_channels))
 
 
 @app.command("show")
 def show(name: str) -> None:
     """Definition, live status (in this process: none for the CLI) and message counts."""
+    from tidings.channels import config as channels
+
     emit(_run(lambda ctx: channels.channel_status(ctx, name)))
 
 
@@ -113,6 +122,8 @@ def set_(
     password_stdin: bool = typer.Option(False),
 ) -> None:
     """Change a channel's settings (connection settings apply at the next start)."""
+    from tidings.channels import config as channels
+
     secret = _password(password, password_env, password_stdin)
     emit(_run(lambda ctx: channels.update_channel(ctx, name, config=_options(option) or None, password=secret,
                                                   unknown_policy=unknown_policy, description=description, actor=actor())))
@@ -120,18 +131,24 @@ def set_(
 
 @app.command("enable")
 def enable(name: str) -> None:
+    from tidings.channels import config as channels
+
     emit(_run(lambda ctx: channels.update_channel(ctx, name, enabled=True, actor=actor())))
 
 
 @app.command("disable")
 def disable(name: str) -> None:
     """Stop routing new messages to it (its routes stay)."""
+    from tidings.channels import config as channels
+
     emit(_run(lambda ctx: channels.update_channel(ctx, name, enabled=False, actor=actor())))
 
 
 @app.command("remove")
 def remove(name: str) -> None:
     """Remove a channel and its routes."""
+    from tidings.channels import config as channels
+
     emit(_run(lambda ctx: channels.remove_channel(ctx, name, actor=actor())))
 
 
@@ -143,6 +160,8 @@ def route_add(
     product: str = typer.Option("sms", help="sms | aim | basic"),
     priority: int = typer.Option(DEFAULT_PRIORITY, help="Lower is tried first; equal priorities: more specific first"),
 ) -> None:
+    from tidings.channels import config as channels
+
     emit(_run(lambda ctx: channels.add_route(ctx, channel=channel, product=product, prefix=prefix, carrier=carrier,
                                              priority=priority, actor=actor())))
 
@@ -150,9 +169,13 @@ def route_add(
 @route_app.command("list")
 def route_list(channel: str = typer.Option(None)) -> None:
     """Routes in the order they are tried."""
+    from tidings.channels import config as channels
+
     emit(_run(lambda ctx: channels.list_routes(ctx, channel)))
 
 
 @route_app.command("remove")
 def route_remove(route_id: int) -> None:
+    from tidings.channels import config as channels
+
     emit(_run(lambda ctx: channels.remove_route(ctx, route_id, actor=actor())))

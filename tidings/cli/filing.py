@@ -1,24 +1,28 @@
 """``tidings filing ...``: enterprise filing per area from the command line
 (the same rules as ``/tidings/v1/filings``).  Acts on the database directly,
-as the operator running it; the tenant is named by its name."""
+as the operator running it; the tenant is named with ``--tenant``."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from tidings import filing
-from tidings.cli.common import actor, emit, run, tenant_id_by_name
-from tidings.context import AppContext
-from tidings.storage import save_document
+from tidings.cli.common import actor, emit, run, tenant_id_by_name, tenant_option
+
+if TYPE_CHECKING:
+    from tidings.context import AppContext
 
 app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("upload")
-def upload(tenant: str, path: Path, desc: str = typer.Option("", help="What the document is")) -> None:
+def upload(path: Path, tenant: str = tenant_option(), desc: str = typer.Option("", help="What the document is")) -> None:
     """Upload a certificate (JPEG, PNG, BMP or PDF); prints its file id."""
+    from tidings import filing
+    from tidings.storage import save_document
+
     data = path.read_bytes()
 
     async def go(ctx: AppContext) -> dict:
@@ -31,8 +35,8 @@ def upload(tenant: str, path: Path, desc: str = typer.Option("", help="What the 
 
 @app.command("submit")
 def submit(
-    tenant: str,
     area: str = typer.Argument(..., help="aim.send_task | aim.short_link | basic | service_account"),
+    tenant: str = tenant_option(),
     company_name: str = typer.Option(None),
     credit_code: str = typer.Option(None, help="18-character unified social credit code"),
     document_type: str = typer.Option("business_licence"),
@@ -45,6 +49,8 @@ def submit(
     reuse_from: str = typer.Option(None, help="Take company information from this approved area"),
 ) -> None:
     """File an area, or edit its filing (refused while under review)."""
+    from tidings import filing
+
     data = filing.FilingInput(company_name=company_name, credit_code=credit_code, document_type=document_type, legal_person=legal_person,
                               contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
                               certificate_file_id=certificate_file_id, extra_file_ids=list(extra_file_id) if extra_file_id else None,
@@ -59,8 +65,10 @@ def submit(
 
 
 @app.command("show")
-def show(tenant: str, area: str) -> None:
+def show(area: str, tenant: str = tenant_option()) -> None:
     """One area's filing and its state."""
+    from tidings import filing
+
 
     async def go(ctx: AppContext) -> dict:
         tid = await tenant_id_by_name(ctx, tenant)
@@ -71,8 +79,10 @@ def show(tenant: str, area: str) -> None:
 
 
 @app.command("list")
-def list_(tenant: str) -> None:
+def list_(tenant: str = tenant_option()) -> None:
     """Every area with its state (``none`` when never filed)."""
+    from tidings import filing
+
 
     async def go(ctx: AppContext) -> list:
         tid = await tenant_id_by_name(ctx, tenant)

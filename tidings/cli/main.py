@@ -1,19 +1,17 @@
 """Top-level commands: serve, api, worker, migrate, and the account commands.
-Product command groups (review, filing, messages, smpp ...) are added below."""
+Product command groups (review, filing, messages, smpp ...) are added below.
+
+Every import beyond Typer happens inside a command: ``tidings --help`` must
+answer at once (bench/cli.py measures it)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import signal
-
 import typer
 
-from tidings import accounts
-from tidings.cli.common import emit, fail, run
-from tidings.config import Settings
+from tidings.cli.common import emit, fail, run, tenant_option
 
-app = typer.Typer(help="Tidings: self-hosted smart messaging that speaks the KooMessage API.", no_args_is_help=True)
+app = typer.Typer(help="Tidings: self-hosted smart messaging that speaks the KooMessage API.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
 tenant_app = typer.Typer(help="Tenants (KooMessage accounts).", no_args_is_help=True)
 user_app = typer.Typer(help="Users of a tenant.", no_args_is_help=True)
 key_app = typer.Typer(help="Access keys (AK/SK).", no_args_is_help=True)
@@ -36,98 +34,49 @@ def _product_groups() -> None:
 _product_groups()
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Alembic narrates every plugin at INFO; its news is only worth a warning.
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))
-
-
-def _migrate(settings: Settings) -> None:
-    from tidings.store.migrate import upgrade
-
-    settings.ensure_dirs()
-    upgrade(settings.db_url)
-
-
 @app.command()
 def migrate() -> None:
-    """Create or upgrade the database schema."""
+    """Create or upgrade the schema; the first time, also the operator and demo tenant.
+
+    On an empty data dir this creates the operator and (unless
+    TIDINGS_BOOTSTRAP_DEMO=false) the demo tenant, and prints their keys once.
+    """
+    from tidings.cli.serve import first_start, migrate_schema
+    from tidings.config import Settings
+
     settings = Settings()
-    _migrate(settings)
+    migrate_schema(settings)
     typer.echo(f"database at {settings.db_url.split('@')[-1]} is up to date")
-
-
-def _serve(settings: Settings, run_workers: bool, host: str | None, port: int | None) -> None:
-    import uvicorn
-
-    from tidings.app import create_app
-    from tidings.bootstrap import banner, ensure_demo
-    from tidings.context import AppContext
-
-    if host:
-        settings.host = host
-    if port:
-        settings.port = port
-    _logging(settings.log_level)
-    _migrate(settings)
-    if settings.bootstrap_demo:
-        demo_ctx = AppContext.build(settings)
-
-        async def demo() -> dict:
-            # Dispose in the loop that opened the connections: closing them from
-            # another loop logs an error per connection (asyncpg).
-            try:
-                return await ensure_demo(demo_ctx)
-            finally:
-                await demo_ctx.db.dispose()
-
-        typer.echo(banner(demo_ctx, asyncio.run(demo())))
-    ctx = AppContext.build(settings)  # fresh engine for uvicorn's event loop
-    application = create_app(settings, ctx=ctx, run_workers=run_workers)
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
+    first_start(settings, announce=False)
 
 
 @app.command()
-def serve(host: str = typer.Option(None, help="Bind address"), port: int = typer.Option(None, help="Port")) -> None:
+def serve(host: str = typer.Option(None, help="Bind address (TIDINGS_HOST)"),
+          port: int = typer.Option(None, help="Port (TIDINGS_PORT)")) -> None:
     """Run everything in one process: API, workers, sandbox carrier."""
-    _serve(Settings(), True, host, port)
+    from tidings.cli.serve import serve as run_serve
+    from tidings.config import Settings
+
+    run_serve(Settings(), run_workers=True, bootstrap=True, host=host, port=port)
 
 
 @app.command()
-def api(host: str = typer.Option(None), port: int = typer.Option(None)) -> None:
+def api(host: str = typer.Option(None, help="Bind address (TIDINGS_HOST)"),
+        port: int = typer.Option(None, help="Port (TIDINGS_PORT)")) -> None:
     """Run only the HTTP API (workers run as `tidings worker`)."""
-    settings = Settings()
-    settings.bootstrap_demo = False
-    _serve(settings, False, host, port)
+    from tidings.cli.serve import serve as run_serve
+    from tidings.config import Settings
+
+    run_serve(Settings(), run_workers=False, bootstrap=False, host=host, port=port)
 
 
 @app.command()
 def worker() -> None:
     """Run only the background services (dispatch, callbacks, channels)."""
-    from tidings.context import AppContext
-    from tidings.runtime import ServiceRunner, build_services
+    from tidings.cli.serve import worker as run_worker
+    from tidings.config import Settings
 
-    settings = Settings()
-    _logging(settings.log_level)
-
-    async def _go() -> None:
-        ctx = AppContext.build(settings)
-        runner = ServiceRunner(ctx, build_services(ctx))
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, runner.stop.set)
-        await runner.start()
-        await runner.stop.wait()
-        await runner.shutdown()
-        await ctx.db.dispose()
-
-    # The same event loop uvicorn gives `serve` and `api`: uvloop where installed.
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(_go())
-    else:
-        uvloop.run(_go())
+    run_worker(Settings())
 
 
 @tenant_app.command("create")
@@ -138,6 +87,8 @@ def tenant_create(
     auto_approve: bool = typer.Option(False, help="Approve this tenant's reviews automatically (demo only)"),
 ) -> None:
     """Create a tenant with an admin user and an access key (the secret is shown once)."""
+    from tidings import accounts
+
     try:
         created = run(lambda ctx: accounts.create_tenant(ctx, name, admin_name=admin_user, password=password, settings={"auto_approve": auto_approve} if auto_approve else {}))
     except accounts.AccountError as exc:
@@ -147,19 +98,25 @@ def tenant_create(
 
 @tenant_app.command("list")
 def tenant_list() -> None:
+    from tidings import accounts
+
     emit(run(accounts.list_tenants))
 
 
 @user_app.command("create")
 def user_create(
-    tenant: str,
     name: str,
+    tenant: str = tenant_option(required=False, help="The tenant, by name (not needed for --role operator)"),
     role: str = typer.Option("member", help="te_admin, member, or operator (platform account only)"),
     password: str = typer.Option(None),
 ) -> None:
     """Add a user with an access key (the secret is shown once)."""
+    from tidings import accounts
+
     if role == "operator":
         tenant = accounts.PLATFORM_TENANT
+    elif not tenant:
+        fail("--tenant is required (except for --role operator)")
     try:
         created = run(lambda ctx: accounts.add_user(ctx, tenant, name, role, password))
     except accounts.AccountError as exc:
@@ -168,8 +125,10 @@ def user_create(
 
 
 @key_app.command("create")
-def key_create(tenant: str, user: str = typer.Option("admin"), description: str = typer.Option("")) -> None:
+def key_create(tenant: str = tenant_option(), user: str = typer.Option("admin"), description: str = typer.Option("")) -> None:
     """Create another access key for a user (the secret is shown once)."""
+    from tidings import accounts
+
     try:
         ak, sk = run(lambda ctx: accounts.add_key(ctx, tenant, user, description))
     except accounts.AccountError as exc:
@@ -178,12 +137,17 @@ def key_create(tenant: str, user: str = typer.Option("admin"), description: str 
 
 
 @key_app.command("list")
-def key_list(tenant: str) -> None:
+def key_list(tenant: str = tenant_option()) -> None:
+    """A tenant's access keys (secrets are never shown again)."""
+    from tidings import accounts
+
     emit(run(lambda ctx: accounts.list_keys(ctx, tenant)))
 
 
 @key_app.command("revoke")
 def key_revoke(access_key: str) -> None:
+    from tidings import accounts
+
     if not run(lambda ctx: accounts.revoke_key(ctx, access_key)):
         fail(f"no active key {access_key}")
     emit({"revoked": access_key})

@@ -1,30 +1,30 @@
 """``tidings messages ...``: the message log from the command line (the same
 view as ``/tidings/v1/messages``), acting on the database as the operator.
-The tenant is named by its name."""
+The tenant is named with ``--tenant``."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from tidings.api.errors import KooError
-from tidings.cli.common import emit, fail, run, tenant_id_by_name
-from tidings.context import AppContext
-from tidings.domain.numbers import NumberError, normalize
-from tidings.meters import stream as meters
-from tidings.store import messages as store
-from tidings.store.models.pipeline import STATUSES
-from tidings.timeutil import parse_wire
+from tidings.cli.common import emit, fail, run, tenant_id_by_name, tenant_option
+
+if TYPE_CHECKING:
+    from tidings.context import AppContext
 
 app = typer.Typer(no_args_is_help=True)
 
+# Kept here rather than imported: `--help` must not load the store.
+STATUS_HELP = "queued | submitting | submitted | delivered | failed | expired | unknown | rejected"
 
 
 @app.command("list")
 def list_(
-    tenant: str,
+    tenant: str = tenant_option(),
     number: str = typer.Option(None, help="Recipient, any spelling the send API accepts"),
     task: str = typer.Option(None, help="Task id"),
-    status: str = typer.Option(None, help=" | ".join(STATUSES)),
+    status: str = typer.Option(None, help=STATUS_HELP),
     since: str = typer.Option(None, help="Created at or after (ISO 8601, UTC)"),
     until: str = typer.Option(None, help="Created before (ISO 8601, UTC)"),
     offset: int = typer.Option(0, min=0),
@@ -32,6 +32,10 @@ def list_(
 ) -> None:
     """A tenant's messages, newest first."""
     from tidings.api.messages import summary
+    from tidings.domain.numbers import NumberError, normalize
+    from tidings.store import messages as store
+    from tidings.store.models.pipeline import STATUSES
+    from tidings.timeutil import parse_wire
 
     f = store.LogFilter(task_id=task)
     try:
@@ -53,9 +57,13 @@ def list_(
 
 
 @app.command("show")
-def show(msg_id: str, tenant: str = typer.Option(..., help="The tenant the message belongs to")) -> None:
-    """One message: text, parts, attempts, times, part reports, callbacks."""
+def show(msg_id: str, tenant: str = tenant_option()) -> None:
+    """One message: text, parts, attempts, times, part reports, callbacks; a
+    refused number's send_status with what it means."""
+    from tidings.api.errors import KooError
     from tidings.api.messages import _callbacks, summary
+    from tidings.dispatch.accept import SEND_STATUS
+    from tidings.store import messages as store
 
     async def go(ctx: AppContext) -> dict:
         tid = await tenant_id_by_name(ctx, tenant)
@@ -64,6 +72,8 @@ def show(msg_id: str, tenant: str = typer.Option(..., help="The tenant the messa
             if m is None:
                 raise KooError("TD.00000404", f"no message {msg_id} for tenant {tenant}")
             out = summary(m)
+            if m.status_code in SEND_STATUS:
+                out["send_status_meaning"] = SEND_STATUS[m.status_code]
             out.update(text=m.text, part_reports=m.part_reports or [], carrier_ids=m.carrier_ids or [])
             out["callbacks"] = await _callbacks(session, tid, msg_id)
         return out
@@ -72,8 +82,10 @@ def show(msg_id: str, tenant: str = typer.Option(..., help="The tenant the messa
 
 
 @app.command("stats")
-def stats(tenant: str = typer.Option(None, help="Only this tenant")) -> None:
+def stats(tenant: str = tenant_option(required=False, help="Only this tenant (by name); adds its metered parts")) -> None:
     """Messages per status, and (with --tenant) the SMS parts metered as delivered."""
+    from tidings.meters import stream as meters
+    from tidings.store import messages as store
 
     async def go(ctx: AppContext) -> dict:
         tid = await tenant_id_by_name(ctx, tenant) if tenant else None

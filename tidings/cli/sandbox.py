@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from tidings.cli.common import emit, fail, run
-from tidings.context import AppContext
+
+if TYPE_CHECKING:
+    from tidings.context import AppContext
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -4,12 +4,14 @@ a signature's review passes).  The same actions as ``/admin/v1/sms/...``."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from tidings.api.errors import KooError
 from tidings.cli.common import actor, emit, fail, run
-from tidings.context import AppContext
-from tidings.store import sms as sms_store
+
+if TYPE_CHECKING:
+    from tidings.context import AppContext
 
 app = typer.Typer(no_args_is_help=True)
 apps_app = typer.Typer(no_args_is_help=True, help="SMS applications of every tenant.")
@@ -19,6 +21,9 @@ app.add_typer(pool_app, name="pool")
 
 
 def _set_suspended(app_id: str, suspended: bool, reason: str) -> dict:
+    from tidings.api.errors import KooError
+    from tidings.store import sms as sms_store
+
     from tidings.api.admin_sms import app_admin_view
 
     async def go(ctx: AppContext) -> dict:
@@ -47,6 +52,8 @@ def apps_resume(app_id: str) -> None:
 @pool_app.command("list")
 def pool_list() -> None:
     """Configured ranges with assigned and free counts."""
+    from tidings.store import sms as sms_store
+
 
     async def go(ctx: AppContext) -> list:
         async with ctx.db.read() as session:
@@ -64,6 +71,9 @@ def pool_add(
     note: str = typer.Option(""),
 ) -> None:
     """Add numbers; signatures waiting for one (PROCESSING) get theirs at once."""
+    from tidings.api.errors import KooError
+    from tidings.store import sms as sms_store
+
     if prefix is not None:
         if not suffix_digits:
             fail("--suffix-digits is required with --prefix")

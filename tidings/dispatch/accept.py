@@ -50,6 +50,16 @@ TEMPLATE_NOT_ACTIVE = "E200030"
 NUMBER_INVALID = "E200031"
 DUPLICATE = "E200041"
 
+# What each per-number send_status means (docs/errors.md; `tidings messages show`).
+SEND_STATUS = {
+    ACCEPTED: "accepted",
+    TOO_MANY: "over the recipient's frequency limit (per number and signature; docs/pipeline.md)",
+    PARAMS_INVALID: "template_params do not fit the template's variables (count, type or length)",
+    TEMPLATE_NOT_ACTIVE: "the template is not approved (Adopted)",
+    NUMBER_INVALID: "invalid number (format, length, not a mobile number, or international not enabled)",
+    DUPLICATE: "the same number twice in one group with the same content",
+}
+
 IDEMPOTENCY_CONFLICT = "TD.00010409"
 CHANNEL_MISMATCH = "KM.00000001"
 
