@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     # Upload limit per file (the gateway's own request limit is 12 MB).
     max_upload_bytes: int = 5 * 1024 * 1024
 
+    # Smart-message materials: space per tenant (recycle bin included; a tenant's
+    # settings["aim_material_quota_bytes"] overrides it), days unused before the
+    # sweeper deletes a material, and how long fetching a file_url may take.
+    aim_material_quota_bytes: int = 10 * 1024**3
+    aim_material_idle_days: int = 30
+    aim_fetch_timeout_seconds: float = 10.0
+    # file_url on private/loopback addresses are refused unless allowed (tests, labs).
+    allow_private_material_urls: bool = False
+
     log_level: str = "info"
     # One INFO line per HTTP request (method, path, status, duration, request id, tenant).
     access_log: bool = True

@@ -109,6 +109,7 @@ class Server:
             TIDINGS_DATABASE_URL=self.db_url,
             TIDINGS_PORT=str(self.port),
             TIDINGS_ALLOW_PRIVATE_CALLBACKS="true",
+            TIDINGS_ALLOW_PRIVATE_MATERIAL_URLS="true",
             TIDINGS_LOG_LEVEL=os.environ.get("TIDINGS_TEST_LOG_LEVEL", "warning"),
             PYTHONUNBUFFERED="1",
         )

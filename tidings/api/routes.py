@@ -16,6 +16,7 @@ from tidings.api import (
     sms_signatures,
     sms_templates,
 )
+from tidings.aim import api as aim_api
 from tidings.web import phone
 
 ROUTERS = [
@@ -26,6 +27,7 @@ ROUTERS = [
     sms_templates.router,
     sms_send.router,
     aim_callbacks.router,
+    aim_api.router,
     # Tidings' own tenant APIs (/tidings/v1/...)
     filings.router,
     messages.router,

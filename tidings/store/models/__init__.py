@@ -2,6 +2,6 @@
 Each product keeps its tables in its own module."""
 
 from .base import Base
-from . import callbacks, core, pipeline, review, sms, smpp  # noqa: F401
+from . import aim, callbacks, core, pipeline, review, sms, smpp  # noqa: F401
 
 __all__ = ["Base"]
