@@ -29,6 +29,9 @@ def build_services(ctx: AppContext) -> list[Service]:
 
     services.extend(pipeline_services(ctx))  # channels, dispatchers, housekeeping
     services.append(CallbackDelivery(ctx))
+    from tidings.aim.sweeper import MaterialSweeper
+
+    services.append(MaterialSweeper(ctx))
     return services
 
 

@@ -23,6 +23,7 @@ from tidings.domain.frequency import DEFAULT_DAY_OFFSET_HOURS
 MAX_RATE_PER_SECOND = 1_000_000.0
 MAX_WINDOW_COUNT = 1_000_000
 MAX_SIGNATURE_OVERRIDES = 1_000
+MAX_MATERIAL_QUOTA = 10**15
 
 Rate = Annotated[float, Field(gt=0, le=MAX_RATE_PER_SECOND, allow_inf_nan=False)]
 Count = Annotated[int, Field(strict=True, ge=0, le=MAX_WINDOW_COUNT)]
@@ -62,6 +63,9 @@ class TenantSettings(_Strict):
     auto_approve: bool | None = None
     international: bool | None = None
     frequency_limits: FrequencyLimits | None = None
+    # Smart-message material space in bytes, recycle bin included (default: the
+    # operator's aim_material_quota_bytes, 10 GB).
+    aim_material_quota_bytes: Annotated[int, Field(strict=True, ge=0, le=MAX_MATERIAL_QUOTA)] | None = None
 
     def stored(self) -> dict[str, Any]:
         """What goes into the row: the keys given, without the ``null`` ones."""

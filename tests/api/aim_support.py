@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+import struct
 import threading
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from huaweicloudsdkkoomessage.v1 import (
@@ -53,10 +56,19 @@ def create(sdk, body: dict) -> str:
 def image_bytes(width: int, height: int, fmt: str = "PNG", noise: bool = False) -> bytes:
     img = Image.new("RGB", (width, height), (200, 40, 40))
     if noise:  # incompressible pixels, to reach a size
-        img = Image.frombytes("RGB", (width, height), __import__("os").urandom(width * height * 3))
+        img = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
     out = io.BytesIO()
     img.save(out, fmt)
     return out.getvalue()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A small PNG whose header claims ``width x height`` (a decompression bomb's shape)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + chunk(b"IEND", b"")
 
 
 def stream(data: bytes, mime: str) -> str:

@@ -184,7 +184,9 @@ def _image_size(data: bytes) -> tuple[int, int]:
                 return width, height
         except MaterialError:
             raise
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning, Image.DecompressionBombError):
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            raise MaterialError(TOO_MANY_PIXELS, f"Invalid parameter file: the image has more than {MAX_PIXELS} pixels") from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise MaterialError(WRONG_TYPE, "Invalid parameter file: the image cannot be read (damaged or not PNG/JPEG)") from None
 
 

@@ -29,6 +29,9 @@ def _product_groups() -> None:
     app.add_typer(messages.app, name="messages", help="The message log: find messages, parts, reports, callbacks.")
     app.add_typer(sandbox.app, name="sandbox", help="The sandbox carrier: virtual handsets, uplink replies.")
     app.add_typer(channels.app, name="channels", help="Channels and routes (SMPP carriers).")
+    from tidings.aim import cli as aim_cli
+
+    app.add_typer(aim_cli.app, name="aim", help="Smart-message templates and materials (operators).")
 
 
 _product_groups()

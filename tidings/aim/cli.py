@@ -1,0 +1,79 @@
+"""``tidings aim ...``: operators' view of smart-message templates and
+materials (reviews themselves go through ``tidings review``, like SMS)."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy import select
+
+from tidings.aim import materials, store
+from tidings.aim.layouts import slot_table
+from tidings.aim.sweeper import sweep_once
+from tidings.api.errors import KooError
+from tidings.cli.common import emit, run, tenant_id_by_name
+from tidings.context import AppContext
+from tidings.store.models.aim import AimTemplate
+from tidings.store.models.core import Tenant
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("templates")
+def templates(tenant: str = typer.Option(..., help="Tenant name"), limit: int = typer.Option(100, min=1, max=1000)) -> None:
+    """A tenant's templates with their review and per-maker state."""
+
+    async def go(ctx: AppContext) -> dict:
+        tenant_id = await tenant_id_by_name(ctx, tenant)
+        async with ctx.db.read() as session:
+            rows, total = await store.list_templates(session, tenant_id, store.TemplateFilter(tpl_type="private"), 0, limit)
+            makers = await store.makers_of(session, [t.id for t in rows])
+        return {"total": total, "templates": [store.template_view(t, makers[t.id], ctx.settings.base_url, only_status=True) for t in rows]}
+
+    emit(run(go))
+
+
+@app.command("show")
+def show(tpl_id: str) -> None:
+    """One template (any tenant's) with its stored pages and makers."""
+
+    async def go(ctx: AppContext) -> dict:
+        async with ctx.db.read() as session:
+            tpl = await session.get(AimTemplate, tpl_id)
+            if tpl is None:
+                raise KooError(store.TEMPLATE_NOT_FOUND, "Smart-message template does not exist")
+            makers = (await store.makers_of(session, [tpl.id]))[tpl.id]
+        view = store.template_view(tpl, makers, ctx.settings.base_url, only_status=False)
+        return {**view, "tenant_id": tpl.tenant_id, "public": tpl.public, "deleted": tpl.deleted_at is not None}
+
+    emit(run(go))
+
+
+@app.command("quota")
+def quota(tenant: str = typer.Option(..., help="Tenant name")) -> None:
+    """Material space used (recycle bin included) and the tenant's limit."""
+
+    async def go(ctx: AppContext) -> dict:
+        tenant_id = await tenant_id_by_name(ctx, tenant)
+        async with ctx.db.read() as session:
+            used = await store.quota_used(session, tenant_id)
+            settings = (await session.execute(select(Tenant.settings).where(Tenant.id == tenant_id))).scalar_one()
+        return {"tenant": tenant, "used_bytes": used, "limit_bytes": materials.quota_of(ctx.settings, settings or {})}
+
+    emit(run(go))
+
+
+@app.command("sweep")
+def sweep() -> None:
+    """Run today's material sweep now (skipped if a process already ran it today)."""
+
+    async def go(ctx: AppContext) -> dict:
+        result = await sweep_once(ctx)
+        return {"day": result.day, "ran": result.ran, "purged": result.purged, "freed_bytes": result.freed_bytes}
+
+    emit(run(go))
+
+
+@app.command("layouts")
+def layouts() -> None:
+    """The 29 layouts and their slots (Markdown, as in docs/smart-messages.md)."""
+    emit(slot_table(), as_json=False)
