@@ -11,11 +11,21 @@ function ``(args) -> None`` and listing it in BENCHES; ``--only`` picks some.
   ``/aim/preview/{tpl_id}`` does after its database read), in this process,
   one render at a time; RSS sampled every 10 % of ``--renders`` (default
   100,000) to show it stays flat.  Target: >= 1,500/s, p99 < 50 ms.
+* ``validate``: a create request checked and turned into stored pages in this
+  process (Pydantic model, tidings/aim/rules.py, tidings/aim/pages.py), over
+  the sample request of each of the 29 layouts.
+* ``create``: ``POST /v1/aim/templates`` end to end against a real server
+  (``--backend sqlite|postgresql``): signed, validated, stored with its makers
+  and review item; ``--concurrency`` requests in flight.  Target: >= 300/s.
+* ``material``: ``POST /v1/aim/template-materials`` of a 2 MB PNG (Base64
+  stream) against the same server: decoded, sniffed, read by Pillow, ratio
+  checked, quota checked, written to disk and recorded.  Target: >= 50/s.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import platform
 import resource
@@ -68,8 +78,106 @@ def bench_render(args: argparse.Namespace) -> None:
           + f"  (growth {samples[-1] - samples[1]:+.1f} MB after the first tenth)")
 
 
+def _timed(label: str, n: int, wall: float, times: list[int], unit: str) -> None:
+    times.sort()
+    print(f"{label:<8}{n:>8} {unit:<9}{n / wall:8.0f}/s  p50 {percentile(times, 0.5):6.3f} ms  p99 {percentile(times, 0.99):6.3f} ms"
+          f"  max {times[-1] / 1e6:6.2f} ms")
+
+
+def bench_validate(args: argparse.Namespace) -> None:
+    from tidings.aim import pages, rules
+    from tidings.aim.layouts import LAYOUTS
+    from tidings.aim.requests import CreateTemplate
+    from tidings.aim.samples import sample_request
+
+    bodies = [sample_request(card_id, layout.makers) for card_id, layout in LAYOUTS.items()]
+    n = args.creates * 10
+    times: list[int] = []
+    start = time.perf_counter()
+    for i in range(n):
+        t0 = time.perf_counter_ns()
+        req = CreateTemplate.model_validate(bodies[i % len(bodies)])
+        rules.check_create(req)
+        pages.to_json(req)
+        times.append(time.perf_counter_ns() - t0)
+    _timed("validate", n, time.perf_counter() - start, times, "requests")
+
+
+async def _load(url: str, auth, bodies, concurrency: int) -> tuple[float, list[int]]:  # noqa: ANN001
+    import httpx
+
+    times: list[int] = []
+    queue = list(bodies)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(auth=auth, timeout=120, limits=limits) as client:
+
+        async def worker() -> None:
+            while queue:
+                body = queue.pop()
+                t0 = time.perf_counter_ns()
+                r = await client.post(url, json=body)
+                times.append(time.perf_counter_ns() - t0)
+                assert r.status_code == 200, r.text
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - start, times
+
+
+def _with_server(args: argparse.Namespace, fn) -> None:  # noqa: ANN001
+    from tests.conftest import start_server, stop_server
+    from tests.support.signer import SdkSigned
+
+    srv = start_server(args.backend, {"TIDINGS_RATE_REQUESTS_PER_SECOND": "1000000"})
+    try:
+        creds = srv.create_tenant(settings={"rate_requests_per_second": 1_000_000})
+        fn(srv, SdkSigned(creds.access_key, creds.secret_key))
+    finally:
+        stop_server(srv)
+
+
+def bench_create(args: argparse.Namespace) -> None:
+    from tidings.aim.layouts import LAYOUTS
+    from tidings.aim.samples import sample_request
+
+    layouts = list(LAYOUTS)
+    bodies = [sample_request(layouts[i % len(layouts)]) for i in range(args.creates)]
+
+    def go(srv, auth) -> None:  # noqa: ANN001
+        asyncio.run(_load(srv.url + "/v1/aim/templates", auth, bodies[:50], args.concurrency))  # warm up
+        wall, times = asyncio.run(_load(srv.url + "/v1/aim/templates", auth, bodies, args.concurrency))
+        _timed(f"create/{args.backend[:2]}", len(bodies), wall, times, "templates")
+
+    _with_server(args, go)
+
+
+def bench_material(args: argparse.Namespace) -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    side = 816  # raw RGB noise: the PNG cannot compress it, so it is just under 2 MB
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, "PNG", compress_level=1)
+    data = out.getvalue()
+    assert 1.9 * 2**20 < len(data) <= 2 * 2**20, len(data)
+    body = {"resource_type": "image", "file_type": "stream", "file_name": "noise.png", "image_rate": "oneToOne",
+            "file_stream": "data:image/png;base64," + base64.b64encode(data).decode()}
+
+    def go(srv, auth) -> None:  # noqa: ANN001
+        asyncio.run(_load(srv.url + "/v1/aim/template-materials", auth, [body] * 5, 2))  # warm up
+        wall, times = asyncio.run(_load(srv.url + "/v1/aim/template-materials", auth, [body] * args.materials, args.concurrency))
+        _timed(f"mat/{args.backend[:2]}", args.materials, wall, times, f"x{len(data) / 2**20:.2f}MB")
+
+    _with_server(args, go)
+
+
 BENCHES = {
     "render": bench_render,
+    "validate": bench_validate,
+    "create": bench_create,
+    "material": bench_material,
 }
 
 
@@ -77,6 +185,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated: " + ", ".join(BENCHES))
     parser.add_argument("--renders", type=int, default=100_000)
+    parser.add_argument("--creates", type=int, default=2000, help="templates created over HTTP (x10 for validate)")
+    parser.add_argument("--materials", type=int, default=200, help="2 MB images uploaded")
+    parser.add_argument("--concurrency", type=int, default=4, help="HTTP requests in flight")
+    parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"# bench/aim.py  commit {commit}  python {platform.python_version()}  cores {os.cpu_count()}"
