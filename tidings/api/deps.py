@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from fastapi import Depends, Request
 
 from tidings.api.errors import KooError
+from tidings.api.gateway import body_sha256
 from tidings.api import signing
 from tidings.context import AppContext
 from tidings.ratelimit import retry_after_header
@@ -135,7 +136,8 @@ async def authenticate(request: Request) -> store.KeyGrant:
             raise signing.SignatureError("unknown or revoked access key")
         headers = {k.decode("latin-1").lower(): v.decode("utf-8", "replace") for k, v in request.scope["headers"]}
         body = await request.body()
-        body_hash = signing.payload_hash(headers.get("x-sdk-content-sha256"), hashlib.sha256(body).hexdigest(), not body,
+        digest = body_sha256(request) or hashlib.sha256(body).hexdigest()
+        body_hash = signing.payload_hash(headers.get("x-sdk-content-sha256"), digest, not body,
                                          unsigned_allowed=_unsigned_allowed(request))
         query = [(k, v) for k, v in request.query_params.multi_items()]
         canonical = signing.canonical_request(request.method, request.url.path, query, headers, parsed.signed_headers, body_hash)
