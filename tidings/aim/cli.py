@@ -1,26 +1,25 @@
 """``tidings aim ...``: operators' view of smart-message templates and
-materials (reviews themselves go through ``tidings review``, like SMS)."""
+materials (reviews themselves go through ``tidings review``, like SMS).
+Stores are imported inside the commands so ``tidings --help`` stays light."""
 
 from __future__ import annotations
 
-import typer
-from sqlalchemy import select
+from typing import TYPE_CHECKING
 
-from tidings.aim import materials, store
-from tidings.aim.layouts import slot_table
-from tidings.aim.sweeper import sweep_once
-from tidings.api.errors import KooError
-from tidings.cli.common import emit, run, tenant_id_by_name
-from tidings.context import AppContext
-from tidings.store.models.aim import AimTemplate
-from tidings.store.models.core import Tenant
+import typer
+
+from tidings.cli.common import emit, run, tenant_id_by_name, tenant_option
+
+if TYPE_CHECKING:
+    from tidings.context import AppContext
 
 app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("templates")
-def templates(tenant: str = typer.Option(..., help="Tenant name"), limit: int = typer.Option(100, min=1, max=1000)) -> None:
+def templates(tenant: str = tenant_option(), limit: int = typer.Option(100, min=1, max=1000)) -> None:
     """A tenant's templates with their review and per-maker state."""
+    from tidings.aim import store
 
     async def go(ctx: AppContext) -> dict:
         tenant_id = await tenant_id_by_name(ctx, tenant)
@@ -35,6 +34,9 @@ def templates(tenant: str = typer.Option(..., help="Tenant name"), limit: int = 
 @app.command("show")
 def show(tpl_id: str) -> None:
     """One template (any tenant's) with its stored pages and makers."""
+    from tidings.aim import store
+    from tidings.api.errors import KooError
+    from tidings.store.models.aim import AimTemplate
 
     async def go(ctx: AppContext) -> dict:
         async with ctx.db.read() as session:
@@ -49,8 +51,12 @@ def show(tpl_id: str) -> None:
 
 
 @app.command("quota")
-def quota(tenant: str = typer.Option(..., help="Tenant name")) -> None:
+def quota(tenant: str = tenant_option()) -> None:
     """Material space used (recycle bin included) and the tenant's limit."""
+    from sqlalchemy import select
+
+    from tidings.aim import materials, store
+    from tidings.store.models.core import Tenant
 
     async def go(ctx: AppContext) -> dict:
         tenant_id = await tenant_id_by_name(ctx, tenant)
@@ -65,6 +71,7 @@ def quota(tenant: str = typer.Option(..., help="Tenant name")) -> None:
 @app.command("sweep")
 def sweep() -> None:
     """Run today's material sweep now (skipped if a process already ran it today)."""
+    from tidings.aim.sweeper import sweep_once
 
     async def go(ctx: AppContext) -> dict:
         result = await sweep_once(ctx)
@@ -76,4 +83,6 @@ def sweep() -> None:
 @app.command("layouts")
 def layouts() -> None:
     """The 29 layouts and their slots (Markdown, as in docs/smart-messages.md)."""
+    from tidings.aim.layouts import slot_table
+
     emit(slot_table(), as_json=False)
