@@ -161,7 +161,7 @@ def compare(results: list[tuple[Tree, dict]], keys: list[str]) -> str:
     lines = [head + (f"{'HEAD / baseline':>17}" if len(labels) == 2 else "")]
     for key in keys:
         vals = [median([r[key] for r in sides[lab] if isinstance(r.get(key), (int, float))]) for lab in labels]
-        row = f"{key:<34}" + "".join(f"{v:>26,.1f}" for v in vals)
+        row = f"{key:<34}" + "".join(f"{v:>26,.2f}" if abs(v) < 10 else f"{v:>26,.0f}" for v in vals)
         if len(vals) == 2 and vals[0]:
             row += f"{vals[1] / vals[0]:>16.2f}x"
         lines.append(row)
