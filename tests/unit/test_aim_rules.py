@@ -322,3 +322,12 @@ def test_image_rate_tolerance():
     assert rules.rate_matches(1920, 1080, "sixteenToNine", 0.02)
     assert rules.rate_matches(1000, 1010, "oneToOne", 0.02)
     assert not rules.rate_matches(1000, 1100, "oneToOne", 0.02)
+
+
+def test_the_docs_show_the_slot_table_of_the_code():
+    from pathlib import Path
+
+    from tidings.aim.layouts import slot_table
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "smart-messages.md").read_text(encoding="utf-8")
+    assert slot_table() in docs, "run `tidings aim layouts` and paste the table into docs/smart-messages.md"

@@ -359,6 +359,7 @@ def slot_table() -> str:
                 bits.append(f"VIVO ≥{s.vivo_min[0]}x{s.vivo_min[1]}")
             if not s.required:
                 bits.append("optional")
+            bits.append(f"at {s.x},{s.y} {s.w}x{s.h}")
             parts.append(f"{s.position}: {s.label} ({', '.join(bits)})")
         pages = f"≤{l.max_pages}" if l.max_pages > 1 else "1"
         lines.append(f"| `{l.card_id}` | {', '.join(l.makers)} | {W}x{l.height} | {pages} | {'; '.join(parts)} |")

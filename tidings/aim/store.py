@@ -49,7 +49,6 @@ from tidings.timeutil import utcnow, wire_z
 OBJ_TEMPLATE = "aim_template"
 TEMPLATE_NOT_FOUND = "KM.80040007"
 TEMPLATE_PUBLIC = "KM.80040008"
-TEMPLATE_STATE = "KM.80040005"  # upstream: failed to update the smart-message template
 PREVIEW_PATH = "/aim/preview/{tpl_id}"
 
 
