@@ -8,7 +8,7 @@ import logging
 
 from fastapi import FastAPI
 
-from tidings.api import errors
+from tidings.api import errors, openapi
 from tidings.api.gateway import GatewayMiddleware
 from tidings.api.routes import ROUTERS
 from tidings.config import Settings
@@ -16,6 +16,7 @@ from tidings.context import AppContext
 from tidings.runtime import ServiceRunner, build_services
 
 log = logging.getLogger("tidings")
+
 
 def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None, run_workers: bool | None = None) -> FastAPI:
     settings = settings or (ctx.settings if ctx else Settings())
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    openapi.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict:

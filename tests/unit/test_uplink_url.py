@@ -26,3 +26,9 @@ def test_public_and_unresolved_names_are_accepted(url):
 
 def test_operator_may_allow_private_targets():
     check_http_url("up_link_addr", "http://127.0.0.1:9000/mo", allow_private=True)
+
+
+def test_the_refusal_names_the_setting_that_allows_a_local_receiver():
+    with pytest.raises(KooError) as err:
+        check_http_url("up_link_addr", "http://127.0.0.1:9000/mo", allow_private=False)
+    assert "TIDINGS_ALLOW_PRIVATE_CALLBACKS=true" in err.value.msg

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from tidings import filing
 from tidings.api.deps import accepts_unsigned_payload, Principal, ctx_of, require_tenant_admin, tenant_principal
 from tidings.api.errors import invalid
+from tidings.api.openapi import UPLOAD_BODY
 from tidings.domain.filing import DOCUMENT_TYPES, check_area
 from tidings.storage import read_upload, save_document
 
@@ -40,7 +41,7 @@ def _area(area: str) -> str:
     return area
 
 
-@router.post("/files")
+@router.post("/files", openapi_extra=UPLOAD_BODY)
 @accepts_unsigned_payload
 async def upload_filing_file(request: Request, file_desc: str = Query(default="", max_length=255),
                              principal: Principal = Depends(require_tenant_admin)) -> dict:

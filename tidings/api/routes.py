@@ -17,7 +17,7 @@ from tidings.api import (
     sms_templates,
 )
 from tidings.aim import api as aim_api
-from tidings.web import phone
+from tidings.web import home, phone
 
 ROUTERS = [
     iam.router,
@@ -37,5 +37,6 @@ ROUTERS = [
     admin_sms.router,
     admin_channels.router,
     # Web pages
+    home.router,
     phone.router,
 ]

@@ -87,7 +87,7 @@ def check_http_url(field: str, url: str, allow_private: bool) -> None:
         return
     ip = urls.literal_ip(host)
     if host == "localhost" or host.endswith(".localhost") or (ip is not None and not urls.is_public(ip)):
-        raise invalid(field, "must not point to a private or loopback address")
+        raise invalid(field, f"must not point to a private or loopback address ({urls.ALLOW_PRIVATE_HINT})")
 
 
 # --- applications ---------------------------------------------------------------------

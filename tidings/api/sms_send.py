@@ -38,7 +38,8 @@ from tidings.dispatch import accept
 from tidings.dispatch.worker import wake
 from tidings.ratelimit import retry_after_header
 
-router = APIRouter()
+# 409: a reused X-Idempotency-Key with another body (documented in the served OpenAPI).
+router = APIRouter(responses={409: {"description": "X-Idempotency-Key reused"}})
 
 MAX_GROUPS = 100
 IDEMPOTENCY_HEADER = "x-idempotency-key"

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from tidings import review
 from tidings.api.deps import accepts_unsigned_payload, Principal, ctx_of, tenant_principal
 from tidings.api.errors import KooError, invalid
+from tidings.api.openapi import UPLOAD_BODY
 from tidings.api.sms_apps import count_and_page, paging, time_window
 from tidings.storage import read_upload, save_document
 from tidings.store import sms as store
@@ -125,7 +126,7 @@ async def _submit(session, sig: SmsSignature, actor: str, app_name: str) -> None
 
 
 # --- files -------------------------------------------------------------------------
-@router.post("/v1/sms/signatures/files")
+@router.post("/v1/sms/signatures/files", openapi_extra=UPLOAD_BODY)
 @accepts_unsigned_payload
 async def upload_aim_msg_signature_file(request: Request, file_desc: str = Query(default="", max_length=255),
                                         principal: Principal = Depends(tenant_principal)) -> dict:

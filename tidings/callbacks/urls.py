@@ -35,6 +35,11 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
+# Said with every refusal of a private address: the first thing a developer
+# with a receiver on localhost needs to know (the setting is the operator's).
+ALLOW_PRIVATE_HINT = "the operator allows them with TIDINGS_ALLOW_PRIVATE_CALLBACKS=true"
+
+
 class CallbackUrlError(ValueError):
     """The URL cannot be used; the message says why (it goes to the caller)."""
 
@@ -123,7 +128,7 @@ async def resolve_checked(host: str, port: int, *, allow_private: bool, resolver
     if not allow_private:
         for address in addresses:
             if not is_public(ipaddress.ip_address(address.split("%", 1)[0])):
-                raise CallbackUrlError(f"host {host} resolves to {address}, a private, loopback or reserved address")
+                raise CallbackUrlError(f"host {host} resolves to {address}, a private, loopback or reserved address ({ALLOW_PRIVATE_HINT})")
     return addresses
 
 

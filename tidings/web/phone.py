@@ -71,7 +71,7 @@ def _view(item) -> dict:
     }
 
 
-def _enabled(request: Request) -> bool:
+def phone_enabled(request: Request) -> bool:
     return bool(ctx_of(request).settings.extra.get("virtual_phone", True))
 
 
@@ -149,7 +149,7 @@ def _not_a_number(raw: str) -> HTMLResponse:
 
 @router.get("/phone/{raw}", response_class=HTMLResponse)
 async def phone(raw: str, request: Request, sent: str | None = None) -> Response:
-    if not _enabled(request):
+    if not phone_enabled(request):
         return HTMLResponse("Not found", status_code=404)
     number = _number(raw)
     if number is None:
@@ -159,7 +159,7 @@ async def phone(raw: str, request: Request, sent: str | None = None) -> Response
 
 @router.get("/phone/{raw}/messages", response_class=HTMLResponse)
 async def phone_messages(raw: str, request: Request) -> Response:
-    if not _enabled(request):
+    if not phone_enabled(request):
         return HTMLResponse("Not found", status_code=404)
     number = _number(raw)
     if number is None:
@@ -171,7 +171,7 @@ async def phone_messages(raw: str, request: Request) -> Response:
 @router.post("/phone/{raw}/reply", response_class=HTMLResponse)
 async def phone_reply(raw: str, request: Request, to: str = Form(""), text: str = Form("")) -> Response:
     """The handset replies: an uplink from ``number`` to channel number ``to``."""
-    if not _enabled(request):
+    if not phone_enabled(request):
         return HTMLResponse("Not found", status_code=404)
     number = _number(raw)
     if number is None:
