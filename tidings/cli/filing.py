@@ -20,7 +20,6 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("upload")
 def upload(path: Path, tenant: str = tenant_option(), desc: str = typer.Option("", help="What the document is")) -> None:
     """Upload a certificate (JPEG, PNG, BMP or PDF); prints its file id."""
-    from tidings import filing
     from tidings.storage import save_document
 
     data = path.read_bytes()
@@ -69,7 +68,6 @@ def show(area: str, tenant: str = tenant_option()) -> None:
     """One area's filing and its state."""
     from tidings import filing
 
-
     async def go(ctx: AppContext) -> dict:
         tid = await tenant_id_by_name(ctx, tenant)
         async with ctx.db.read() as session:
@@ -82,7 +80,6 @@ def show(area: str, tenant: str = tenant_option()) -> None:
 def list_(tenant: str = tenant_option()) -> None:
     """Every area with its state (``none`` when never filed)."""
     from tidings import filing
-
 
     async def go(ctx: AppContext) -> list:
         tid = await tenant_id_by_name(ctx, tenant)

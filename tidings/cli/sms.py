@@ -54,7 +54,6 @@ def pool_list() -> None:
     """Configured ranges with assigned and free counts."""
     from tidings.store import sms as sms_store
 
-
     async def go(ctx: AppContext) -> list:
         async with ctx.db.read() as session:
             return await sms_store.pool_summary(session)
