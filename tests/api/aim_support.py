@@ -62,6 +62,23 @@ def image_bytes(width: int, height: int, fmt: str = "PNG", noise: bool = False) 
     return out.getvalue()
 
 
+def real_mp4(width: int = 320, height: int = 180, frames: int = 10) -> bytes:
+    """A playable MP4 (MPEG-4 Part 2 video) made with PyAV: its first frame is red."""
+    import av
+
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as container:
+        stream = container.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for i in range(frames):
+            frame = av.VideoFrame.from_image(Image.new("RGB", (width, height), (220, 20 + i * 20, 20)))
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return out.getvalue()
+
+
 def png_claiming(width: int, height: int) -> bytes:
     """A small PNG whose header claims ``width x height`` (a decompression bomb's shape)."""
     def chunk(kind: bytes, data: bytes) -> bytes:

@@ -18,7 +18,7 @@ from huaweicloudsdkkoomessage.v1 import (
     UploadAimTemplateMaterialRequestBody,
 )
 
-from tests.api.aim_support import FileServer, data_of, image_bytes, png_claiming, stream, upload, upload_url
+from tests.api.aim_support import FileServer, data_of, image_bytes, png_claiming, real_mp4, stream, upload, upload_url
 from tests.api.sms_support import koo_error
 from tests.support.harness import Server
 from tidings.aim import mp4
@@ -116,6 +116,26 @@ def test_videos_covers_and_the_primary_cover(server: Server, tenant, sdk):
     err = koo_error(lambda: sdk.set_primary_video_thumbnail(SetPrimaryVideoThumbnailRequest(body=SetPrimaryVideoThumbnailRequestBody(
         aim_resource_id=short["aim_resource_id"], thumbnail_id="nope"))))
     assert err.error_code == "KM.80020016"
+
+
+def test_a_playable_video_gets_its_first_frame_as_cover(server: Server, tenant, sdk):
+    video = data_of(upload(sdk, "video", real_mp4(), mime="video/mp4", name="promo.mp4"))
+    covers = [c if isinstance(c, dict) else c.to_dict() for c in
+              sdk.show_template_video_thumbnail(ShowTemplateVideoThumbnailRequest(aim_resource_id=video["aim_resource_id"])).data]
+    assert [(c["is_auto_gen"], c["is_primary"], c["file_name"], c["image_rate"]) for c in covers] == [(1, 1, "promo_cover.jpg", "sixteenToNine")]
+    assert 0 < covers[0]["size"] <= 100 * 1024
+    jpeg = next(p for p in stored_files(server, tenant.tenant_id) if p.suffix == ".jpg").read_bytes()
+    from PIL import Image
+    import io
+
+    with Image.open(io.BytesIO(jpeg)) as img:
+        assert img.size == (320, 180) and img.getpixel((160, 90))[0] > 180  # the red first frame
+    uploaded = data_of(upload(sdk, "thumbnail", image_bytes(320, 180), material_id=video["material_id"], name="mine.png"))
+    covers = sdk.show_template_video_thumbnail(ShowTemplateVideoThumbnailRequest(aim_resource_id=video["aim_resource_id"])).data
+    assert [((c if isinstance(c, dict) else c.to_dict())["is_auto_gen"], (c if isinstance(c, dict) else c.to_dict())["is_primary"])
+            for c in covers] == [(1, 1), (0, 0)]
+    listed = listing(sdk, "video")["results"][0]
+    assert listed["thumbnail"]["is_auto_gen"] == 1 and uploaded["material_id"]
 
 
 def test_uploads_by_url(server: Server, tenant, sdk):

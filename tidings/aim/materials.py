@@ -13,7 +13,8 @@ nothing behind and a stored row always has its bytes.
   longer than 33 s is accepted with a warning in ``message``.
 - thumbnail: PNG or JPEG <= 100 KB (``KM.80020019``) for a video of the
   tenant's (``material_id``); the first one becomes the video's primary cover.
-  Covers are uploaded only: Tidings does not cut frames out of videos.
+  A video whose first frame decodes gets an automatic cover (``is_auto_gen``,
+  primary) from :mod:`tidings.aim.covers`; it counts against the quota too.
 - URLs: http(s), the path ends with the file's extension, fetched with
   ``aim_fetch_timeout_seconds``, stopped past the size limit, through the
   callbacks' guarded transport (every address of every connection checked,
@@ -22,6 +23,7 @@ nothing behind and a stored row always has its bytes.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -35,7 +37,7 @@ from urllib.parse import urlsplit
 import httpx
 from PIL import Image, UnidentifiedImageError
 
-from tidings.aim import mp4
+from tidings.aim import covers, mp4
 from tidings.aim import store
 from tidings.aim.layouts import IMAGE_RATES
 from tidings.aim.requests import UploadMaterial
@@ -272,15 +274,23 @@ async def save(ctx: AppContext, *, tenant_id: str, tenant_settings: dict, actor:
         used = await store.quota_used(session, tenant_id)
     data, declared, name = await read_upload(ctx.settings, body)
     found = inspect(body.resource_type, data, image_rate=body.image_rate, file_name=name, declared=declared)
-    _check_quota(used, found.size, quota)
+    cover = await asyncio.to_thread(covers.first_frame, data) if found.kind == "mp4" else None
+    size = found.size + (len(cover.data) if cover else 0)
+    _check_quota(used, size, quota)
     now = utcnow()
     material_id = uuid_id()
     key = storage_key(tenant_id, material_id, found.kind, now.strftime("%Y%m"))
+    cover_id = uuid_id()
+    cover_key = storage_key(tenant_id, cover_id, "jpg", now.strftime("%Y%m"))
     files = storage_of(ctx)
-    await files.put(key, data)
+    written = [key]
     try:
+        await files.put(key, data)
+        if cover:
+            written.append(cover_key)
+            await files.put(cover_key, cover.data)
         async with ctx.db.write() as session:
-            _check_quota(await store.quota_used(session, tenant_id), found.size, quota)  # again: a parallel upload may have landed
+            _check_quota(await store.quota_used(session, tenant_id), size, quota)  # again: a parallel upload may have landed
             primary = False
             if body.resource_type == "thumbnail":
                 video = await store.own_material(session, tenant_id, body.material_id or "", resource_type="video")
@@ -288,18 +298,27 @@ async def save(ctx: AppContext, *, tenant_id: str, tenant_settings: dict, actor:
                     raise MaterialError(MATERIAL_NOT_FOUND, "Invalid parameter material_id: video material does not exist")
                 primary = not any(t.is_primary for t in (await store.thumbnails_of(session, [video.id]))[video.id])
             rate = found.image_rate or (_nearest_rate(found.width, found.height) if found.width else None)
+            file_name = (name or f"{material_id}.{found.kind}")[:200]
             row = AimMaterial(id=material_id, tenant_id=tenant_id, aim_resource_id=new_resource_id(), resource_type=body.resource_type,
                               video_id=body.material_id if body.resource_type == "thumbnail" else None,
-                              file_name=(name or f"{material_id}.{found.kind}")[:200], description=body.description or "", image_rate=rate,
+                              file_name=file_name, description=body.description or "", image_rate=rate,
                               kind=found.kind, mime=found.mime, size=found.size, width=found.width, height=found.height,
                               duration_ms=found.duration_ms, sha256=found.sha256, storage_key=key, is_primary=primary, created_at=now,
                               last_used_at=now)
             session.add(row)
+            if cover:
+                session.add(AimMaterial(id=cover_id, tenant_id=tenant_id, aim_resource_id=new_resource_id(), resource_type="thumbnail",
+                                        video_id=material_id, file_name=(file_name.rsplit(".", 1)[0] + "_cover.jpg")[:200],
+                                        image_rate=_nearest_rate(cover.width, cover.height), kind="jpg", mime="image/jpeg",
+                                        size=len(cover.data), width=cover.width, height=cover.height, sha256=hashlib.sha256(cover.data).hexdigest(),
+                                        storage_key=cover_key, is_primary=True, is_auto_gen=True, created_at=now, last_used_at=now))
             await audit(session, actor=actor, action="aim_material.upload", object_type="aim_material", object_id=material_id, tenant_id=tenant_id,
-                        detail={"resource_type": body.resource_type, "kind": found.kind, "size": found.size, "file_type": body.file_type})
+                        detail={"resource_type": body.resource_type, "kind": found.kind, "size": found.size, "file_type": body.file_type,
+                                "auto_cover": cover_id if cover else None})
         return row, found.warning
     except BaseException:
-        await files.delete(key)
+        for written_key in written:
+            await files.delete(written_key)
         raise
 
 
