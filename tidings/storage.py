@@ -7,21 +7,30 @@ only bytes.  :class:`LocalStorage` writes under ``<data_dir>`` atomically
 the database knows.
 
 :func:`sniff` decides a file's real type from its content (``filetype``), never
-from its name or the client's Content-Type.
+from its name or the client's Content-Type; a name's extension, when it has
+one, must agree with that type (a PNG+HTML polyglot named ``a.html`` is
+refused).  :func:`safe_file_name` keeps only a safe base name of what the
+client sent.  :func:`image_size` opens an image with Pillow, reading only its
+header, and refuses one past ``MAX_PIXELS`` before anything is decoded or
+stored: the products that decode images later rely on it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import os
 import re
 import tempfile
+import unicodedata
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import filetype
+from PIL import Image, UnidentifiedImageError
 from starlette.requests import Request
 
 from tidings.api.errors import KooError
@@ -39,6 +48,20 @@ DOCUMENT_KINDS: dict[str, str] = {
     "bmp": "image/bmp",
     "pdf": "application/pdf",
 }
+# The file-name extensions that may name each sniffed kind.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "jpg": ("jpg", "jpeg"),
+    "png": ("png",),
+    "bmp": ("bmp",),
+    "pdf": ("pdf",),
+    "mp4": ("mp4",),
+}
+IMAGE_KINDS = ("jpg", "png", "bmp")
+# 40 megapixels: far above any scan or card image, and below Pillow's own
+# decompression-bomb warning (~89 MP).  A 30000x30000 PNG is 875 KB on the wire
+# and 900 MP (2.7 GB decoded).
+MAX_PIXELS = 40_000_000
+MAX_NAME_LENGTH = 64
 
 
 class Storage(Protocol):
@@ -111,6 +134,55 @@ def sniff(data: bytes) -> Sniffed | None:
     return Sniffed(guess.extension, guess.mime)
 
 
+def safe_file_name(name: str, max_length: int = MAX_NAME_LENGTH) -> str:
+    """The base name of a client's file name, safe to store and echo: what
+    follows the last ``/`` or ``\\``; letters, digits, ``. _ - ( )`` and
+    spaces kept, any other character (controls, bidirectional overrides,
+    quotes, ``<>``, ...) replaced by ``_``; leading dots and spaces dropped (no
+    ``..``, no hidden names); at most ``max_length`` characters, the extension
+    kept.  Empty when nothing is left."""
+    base = re.split(r"[/\\]", name)[-1]
+    kept = "".join(c if (unicodedata.category(c)[0] in "LN" or c in "._-() ") else "_" for c in base)
+    kept = kept.lstrip(". ").rstrip(" ")
+    if len(kept) > max_length:
+        stem, dot, ext = kept.rpartition(".")
+        ext = ext[:16]
+        kept = (stem[: max_length - len(ext) - 1] + "." + ext) if dot and stem else kept[:max_length]
+    return kept
+
+
+def extension_of(name: str) -> str | None:
+    stem, dot, ext = name.rpartition(".")
+    return ext.lower() if dot and stem else None
+
+
+def image_size(data: bytes, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
+    """(width, height) of an image, read from its header, after checking the
+    structure without decoding the pixels; raises :class:`ImageRefused`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                width, height = img.size
+                if width * height > max_pixels:
+                    raise ImageRefused(True, f"{width}x{height} is more than {max_pixels} pixels")
+                img.verify()
+                return width, height
+        except ImageRefused:
+            raise
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            raise ImageRefused(True, f"the image has more than {max_pixels} pixels") from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+            raise ImageRefused(False, "the image cannot be read (damaged or not the type its content claims)") from None
+
+
+class ImageRefused(ValueError):
+    def __init__(self, too_many_pixels: bool, reason: str):
+        super().__init__(reason)
+        self.too_many_pixels = too_many_pixels
+        self.reason = reason
+
+
 def document_key(tenant_id: str, file_id: str, kind: str, yyyymm: str) -> str:
     return f"files/{tenant_id}/{yyyymm}/{file_id}.{kind}"
 
@@ -132,13 +204,24 @@ async def save_document(ctx: AppContext, *, tenant_id: str, purpose: str, file_n
     if found is None or found.kind not in DOCUMENT_KINDS:
         what = f"a {found.kind} file" if found else "of an unrecognised type"
         raise UploadError(FILE_TYPE, f"Invalid parameter file: the content is {what}; allowed are JPEG, PNG, BMP and PDF")
+    file_name = safe_file_name(file_name)
+    declared = extension_of(file_name)
+    if declared is not None and declared not in EXTENSIONS[found.kind]:
+        raise UploadError(FILE_TYPE, f"Invalid parameter file: the name says .{declared[:16]} but the content is "
+                                     f"{found.kind.upper()}; name it *.{EXTENSIONS[found.kind][0]}")
+    if found.kind in IMAGE_KINDS:
+        try:
+            await asyncio.to_thread(image_size, data)
+        except ImageRefused as exc:
+            code = FILE_TOO_LARGE if exc.too_many_pixels else FILE_TYPE
+            raise UploadError(code, f"Invalid parameter file: {exc.reason}") from None
     file_id = uuid_id()
     key = document_key(tenant_id, file_id, found.kind, utcnow().strftime("%Y%m"))
     store = storage_of(ctx)
     await store.put(key, data)
     try:
         async with ctx.db.write() as session:
-            row = StoredFile(id=file_id, tenant_id=tenant_id, purpose=purpose, file_name=(file_name or f"{file_id}.{found.kind}")[:64],
+            row = StoredFile(id=file_id, tenant_id=tenant_id, purpose=purpose, file_name=file_name or f"{file_id}.{found.kind}",
                              file_desc=desc[:255], kind=found.kind, mime=found.mime, size=len(data),
                              sha256=hashlib.sha256(data).hexdigest(), storage_key=key)
             session.add(row)

@@ -27,13 +27,14 @@ from tests.support.harness import Server, TenantCreds
 CREDIT_CODE = "91310000MA1FL4X123"
 
 
-def png_bytes(pad: int = 0) -> bytes:
-    """A real 1x1 PNG (optionally padded with an ancillary chunk)."""
+def png_bytes(pad: int = 0, size: tuple[int, int] = (1, 1)) -> bytes:
+    """A real 1x1 PNG (optionally padded with an ancillary chunk); another
+    ``size`` only changes the header (a decompression bomb's announcement)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    ihdr = struct.pack(">IIBBBBB", *size, 8, 0, 0, 0, 0)
     idat = zlib.compress(b"\x00\x00")
     extra = chunk(b"tEXt", b"c\x00" + b"x" * pad) if pad else b""
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra + chunk(b"IDAT", idat) + chunk(b"IEND", b"")

@@ -119,6 +119,27 @@ def test_uploads_are_checked_by_content_and_size(server: Server, tenant):
     assert foreign.error_msg.replace(fid, "X") == missing.error_msg.replace("f" * 36, "X")
 
 
+def test_upload_names_extensions_and_pixels_are_checked(server: Server, tenant):
+    sdk = server.sdk(tenant)
+    fid = upload(sdk, png_bytes(), "../../../../x/evil.png")
+    shown = sdk.show_aim_msg_signature_file_info(ShowAimMsgSignatureFileInfoRequest(file_id=fid))
+    assert shown.file_name == "evil.png"
+    fid = upload(sdk, png_bytes(), "营业执照\u202egnp.png")  # a right-to-left override
+    assert sdk.show_aim_msg_signature_file_info(ShowAimMsgSignatureFileInfoRequest(file_id=fid)).file_name == "营业执照_gnp.png"
+    # A PNG that is also an HTML page, named .html: the name must agree with the content.
+    polyglot = png_bytes() + b"<html><script>alert(1)</script></html>"
+    err = koo_error(lambda: upload(sdk, polyglot, "a.html"))
+    assert err.status_code == 400 and err.error_code == "KM.00001122" and ".html" in err.error_msg and "PNG" in err.error_msg
+    err = koo_error(lambda: upload(sdk, pdf_bytes(), "scan.png"))
+    assert err.error_code == "KM.00001122"
+    # 30000x30000 announced in an 80-byte PNG: refused from the header, before anything is stored.
+    err = koo_error(lambda: upload(sdk, png_bytes(size=(30000, 30000)), "bomb.png"))
+    assert err.error_code == "KM.00001123" and "40000000 pixels" in err.error_msg
+    err = koo_error(lambda: upload(sdk, png_bytes()[:-20], "cut.png"))  # damaged
+    assert err.error_code == "KM.00001122" and "cannot be read" in err.error_msg
+    assert upload(sdk, png_bytes(), "no-extension")
+
+
 def test_signature_input_rules(server: Server):
     sdk = server.sdk(approved_tenant(server))
     app_id = make_app(sdk)

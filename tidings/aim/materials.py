@@ -27,15 +27,12 @@ import asyncio
 import base64
 import binascii
 import hashlib
-import io
 import re
 import secrets
-import warnings
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
-from PIL import Image, UnidentifiedImageError
 
 from tidings.aim import covers, mp4
 from tidings.aim import store
@@ -47,7 +44,7 @@ from tidings.callbacks.transport import build_client
 from tidings.config import Settings
 from tidings.context import AppContext
 from tidings.ids import uuid_id
-from tidings.storage import sniff, storage_of
+from tidings.storage import MAX_PIXELS, ImageRefused, image_size, sniff, storage_of
 from tidings.store.models.aim import AimMaterial
 from tidings.store.tenants import audit
 from tidings.timeutil import utcnow
@@ -70,9 +67,8 @@ KINDS = {"image": ("png", "jpg"), "thumbnail": ("png", "jpg"), "video": ("mp4",)
 EXTENSIONS = {"png": (".png",), "jpg": (".jpg", ".jpeg"), "mp4": (".mp4",)}
 MIMES = {"png": "image/png", "jpg": "image/jpeg", "mp4": "video/mp4"}
 DATA_MIMES = {"image/png": "png", "image/jpeg": "jpg", "image/jpg": "jpg", "video/mp4": "mp4"}
-# 40 megapixels: far above any card image (VIVO's largest minimum is 960x1300)
-# and below Pillow's decompression-bomb warning (~89 MP).
-MAX_PIXELS = 40_000_000
+# MAX_PIXELS (tidings.storage, 40 MP) is far above any card image (VIVO's
+# largest minimum is 960x1300) and below Pillow's decompression-bomb warning.
 RATE_TOLERANCE = 0.02
 RECOMMENDED_SECONDS = 33
 _DATA_PREFIX = re.compile(r"^data:([\w.+-]+/[\w.+-]+);base64,")
@@ -175,21 +171,10 @@ async def fetch(client: httpx.AsyncClient, resource_type: str, url: str) -> byte
 
 
 def _image_size(data: bytes) -> tuple[int, int]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                width, height = img.size
-                if width * height > MAX_PIXELS:
-                    raise MaterialError(TOO_MANY_PIXELS, f"Invalid parameter file: {width}x{height} is more than {MAX_PIXELS} pixels")
-                img.verify()  # structure and checksums, without decoding the pixels into memory
-                return width, height
-        except MaterialError:
-            raise
-        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-            raise MaterialError(TOO_MANY_PIXELS, f"Invalid parameter file: the image has more than {MAX_PIXELS} pixels") from None
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise MaterialError(WRONG_TYPE, "Invalid parameter file: the image cannot be read (damaged or not PNG/JPEG)") from None
+    try:
+        return image_size(data, MAX_PIXELS)
+    except ImageRefused as exc:
+        raise MaterialError(TOO_MANY_PIXELS if exc.too_many_pixels else WRONG_TYPE, f"Invalid parameter file: {exc.reason}") from None
 
 
 def inspect(resource_type: str, data: bytes, *, image_rate: str | None, file_name: str | None, declared: str | None = None) -> Inspected:
