@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+
 import pytest
 from huaweicloudsdkkoomessage.v1 import (
     DeleteTemplateMaterialRequest,
@@ -29,6 +31,10 @@ def stored_files(server: Server, tenant_id: str) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
+def stored_bytes(server: Server, tenant, material: dict) -> bytes:
+    return next(p for p in stored_files(server, tenant.tenant_id) if p.stem == material["material_id"]).read_bytes()
+
+
 def listing(sdk, resource_type: str = "image", offset: int = 1, limit: int = 10, **kw):
     r = sdk.list_aim_template_materials(ListAimTemplateMaterialsRequest(resource_type=resource_type, offset=offset, limit=limit, **kw))
     return data_of(r)
@@ -48,6 +54,9 @@ def test_image_upload_listing_and_every_refusal(server: Server, tenant, sdk):
     assert listing(sdk, offset=2, limit=1)["results"][0]["id"] == got["material_id"]
     assert listing(sdk, material_id=got["material_id"])["page_info"]["total"] == 1
     assert listing(sdk, "video")["page_info"]["total"] == 0
+    served = httpx.get(page["results"][1]["obs_file_url"])  # the renderer's and console's URL, no keys needed
+    assert served.status_code == 200 and served.headers["content-type"] == "image/png" and served.content == stored_bytes(server, tenant, got)
+    assert httpx.get(server.url + "/aim/materials/123456789012345678").status_code == 404
     files_before = stored_files(server, tenant.tenant_id)
     assert len(files_before) == 2
 
@@ -173,6 +182,7 @@ def test_recycle_bin_and_quota(server: Server):
     r = sdk.delete_template_material(DeleteTemplateMaterialRequest(body=DeleteTemplateMaterialRequestBody(material_ids=[a["material_id"]])))
     assert (r.status, r.message) == ("200", "success")
     assert [m["id"] for m in listing(sdk)["results"]] == [b["material_id"]]
+    assert httpx.get(f"{server.url}/aim/materials/{a['aim_resource_id']}").status_code == 404  # recycled: no longer served
     # The recycle bin still counts: a ~43 KB image plus ~11 KB leaves no room for another ~11 KB.
     err = koo_error(lambda: upload(sdk, "image", image_bytes(60, 60, noise=True), image_rate="oneToOne"))
     assert err.error_code == "KM.80020013" and "of 60000 bytes used" in err.error_msg

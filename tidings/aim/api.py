@@ -9,12 +9,14 @@ Paging: ``list_aim_templates`` takes a 0-based record ``offset``;
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from tidings.aim import materials, pages, rules, store
 from tidings.aim.layouts import MAKERS
 from tidings.aim.requests import CreateTemplate, DeleteMaterials, PrimaryThumbnail, TemplateState, UploadMaterial
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.api.errors import KooError, invalid, not_found
+from tidings.storage import storage_of
 from tidings.timeutil import parse_wire
 
 router = APIRouter(tags=["AIM templates"])
@@ -174,3 +176,17 @@ async def show_template_video_thumbnail(request: Request, aim_resource_id: str =
     for item in data:
         item.pop("resource_type", None)
     return ok(data)
+
+
+@router.get("/aim/materials/{aim_resource_id}", include_in_schema=False)
+async def material_bytes(aim_resource_id: str, request: Request) -> Response:
+    """A material's bytes for the card renderer and the console: by its
+    unguessable ``aim_resource_id`` only (cards show to recipients who hold no
+    keys), never listed; recycled materials are gone."""
+    ctx = ctx_of(request)
+    async with ctx.db.read() as session:
+        row = await store.servable_material(session, aim_resource_id) if aim_resource_id.isdigit() else None
+    if row is None:
+        raise KooError("APIGW.0101", "The API does not exist or has not been published in the environment", status=404)
+    data = await storage_of(ctx).get(row.storage_key)
+    return Response(data, media_type=row.mime, headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})

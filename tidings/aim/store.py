@@ -338,6 +338,21 @@ def material_url(base_url: str, m: AimMaterial) -> str:
     return base_url.rstrip("/") + MATERIAL_PATH.format(aim_resource_id=m.aim_resource_id)
 
 
+async def material_paths(session: AsyncSession, tenant_id: str | None, resource_ids: set[str]) -> dict[str, str]:
+    """``aim_resource_id`` -> the path that serves it, for the tenant's live
+    materials among ``resource_ids`` (the renderer's resolver for ``srcType`` 1)."""
+    if not resource_ids or tenant_id is None:
+        return {}
+    rows = await session.execute(select(AimMaterial.aim_resource_id).where(
+        AimMaterial.tenant_id == tenant_id, AimMaterial.aim_resource_id.in_(resource_ids), AimMaterial.deleted_at.is_(None)))
+    return {rid: MATERIAL_PATH.format(aim_resource_id=rid) for rid in rows.scalars()}
+
+
+async def servable_material(session: AsyncSession, aim_resource_id: str) -> AimMaterial | None:
+    stmt = select(AimMaterial).where(AimMaterial.aim_resource_id == aim_resource_id, AimMaterial.deleted_at.is_(None))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 def template_view(tpl: AimTemplate, makers: list[AimTemplateMaker], base_url: str, *, only_status: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "tpl_id": tpl.id, "tpl_name": tpl.name, "scene": tpl.scene, "tpl_state": tpl.tpl_state, "disable_desc": tpl.disable_desc,
