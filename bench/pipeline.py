@@ -309,6 +309,10 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def ms(seconds: float) -> int | None:
+    return None if seconds != seconds else round(seconds * 1000)  # NaN: nothing to measure
+
+
 def pg_backends(db_name: str) -> list[int]:
     """PostgreSQL's server processes serving one database (they run on the same cores)."""
     pids = []
@@ -441,7 +445,7 @@ async def drive(srv: ServerProcess, args, peer: SmscPeer | None, profile_to: Pat
     sustained = (len(arrivals) - len(arrivals) // 10) / max(1e-9, arrivals[-1] - warm)
     lat = [rx.arrived[m] - a for m, a in accepted_at.items() if m in rx.arrived]
     elapsed = end - start
-    per_msg = 1e6 / max(1, done)
+    per_msg = 1e6 / max(1, done or len(accepted_at))
     result = {
         "messages": total,
         "elapsed_s": round(elapsed, 1),
@@ -454,8 +458,8 @@ async def drive(srv: ServerProcess, args, peer: SmscPeer | None, profile_to: Pat
         "server_cpu_cores": round(cpu_s / elapsed, 2),
         "server_processes": server_cpu.processes,
         "driver_cpu_us_per_msg": round(driver_s * per_msg),
-        "accept_to_callback_p50_ms": round(pct(lat, 0.50) * 1000),
-        "accept_to_callback_p99_ms": round(pct(lat, 0.99) * 1000),
+        "accept_to_callback_p50_ms": ms(pct(lat, 0.50)),
+        "accept_to_callback_p99_ms": ms(pct(lat, 0.99)),
         "callback_requests": rx.requests,
         "rss_at_100k_mb": round(rss_at_100k / 1024, 1) if rss_at_100k else None,
         "rss_end_mb": round(rss_end / 1024, 1),
@@ -499,9 +503,28 @@ async def stage_latency(db_url: str, sample: int = 50_000) -> dict:
     for i in range(3):
         span = [(_dt(r[i + 1]) - _dt(r[i])).total_seconds() for r in rows if r[i] is not None and r[i + 1] is not None]
         key = f"{names[i]}_to_{names[i + 1]}"
-        out[key + "_p50_ms"] = round(pct(span, 0.5) * 1000)
-        out[key + "_p99_ms"] = round(pct(span, 0.99) * 1000)
+        out[key + "_p50_ms"] = ms(pct(span, 0.5))
+        out[key + "_p99_ms"] = ms(pct(span, 0.99))
     return out
+
+
+async def statuses(db_url: str) -> dict:
+    """Where the messages are when some receipts never arrived: how many per
+    status, and how many receipts still wait in the outbox."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            msgs = (await conn.execute(text("SELECT status, count(*) FROM messages GROUP BY status"))).all()
+            outbox = (await conn.execute(text("SELECT status, count(*), sum(events) FROM callback_outbox GROUP BY status"))).all()
+    except Exception as exc:
+        return {"statuses_error": str(exc).splitlines()[0][:200]}
+    finally:
+        await engine.dispose()
+    return {"messages_by_status": {s: int(n) for s, n in msgs},
+            "outbox_by_status": {s: {"rows": int(n), "events": int(e or 0)} for s, n, e in outbox}}
 
 
 def run_once(tree: sitting.Tree, args, index: int) -> dict:
@@ -518,6 +541,10 @@ def run_once(tree: sitting.Tree, args, index: int) -> dict:
             srv.restart()
         result = asyncio.run(drive(srv, args, peer, profile_to))
         result.update(asyncio.run(stage_latency(srv.db_url)))
+        if result["lost"]:
+            result.update(asyncio.run(statuses(srv.db_url)))
+            log = (srv.data_dir / "server.log").read_text(errors="replace").splitlines()
+            result["server_log_tail"] = [line[:300] for line in log if "WARNING" in line or "ERROR" in line][-15:]
     finally:
         srv.stop()
         if peer:
