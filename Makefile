@@ -15,11 +15,22 @@ test: setup browser peers
 
 setup: $(STAMP)
 
+# uv (from PyPI, installed into the venv) installs the dependencies in seconds
+# where pip takes a minute or more; pip remains the fallback when uv cannot be
+# installed.  Each step says what it does: a silent minute looks like a hang.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $@
+	@test -x $(BIN)/python || { echo "setup: creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@test -x $(BIN)/uv || { echo "setup: installing uv, the fast installer, into $(VENV)"; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check uv 2>/dev/null || echo "setup: uv is not available, pip will do (slower)"; }
+	@if test -x $(BIN)/uv; then \
+	  echo "setup: installing Tidings and its dependencies with uv"; \
+	  $(BIN)/uv pip install --python $(BIN)/python -e '.[test]'; \
+	else \
+	  echo "setup: installing Tidings and its dependencies with pip (a minute or two)"; \
+	  $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -e '.[test]'; \
+	fi
+	@touch $@
+	@echo "setup: done"
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never
 # downloads a browser of its own).
