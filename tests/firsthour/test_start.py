@@ -61,6 +61,16 @@ def test_first_start_banner_access_log_and_later_starts(info_server):
         resp = send(sdk, sms["code_template_id"], ["13800138021"], ["123456"])
         assert resp.result[0].send_status == "000000"
         rx.wait_for(lambda reqs: len(reqs) >= 1, timeout=30)
+    # A refused number explains itself in `tidings messages show`.
+    refused = send(sdk, sms["notice_template_id"], ["13800138022"], ["李雷"]).result[0]
+    assert refused.send_status == "E200028"
+    shown = srv.cli_json("messages", "show", refused.msg_id, "--tenant", "demo")
+    assert shown["status_code"] == "E200028" and "template_params" in shown["send_status_meaning"] and shown["status_desc"]
+    # One code a minute per number (fixed windows: three quick sends cross at most one boundary).
+    tries = [send(sdk, sms["code_template_id"], ["13800138023"], ["654321"]).result[0] for _ in range(3)]
+    again = next(t for t in tries if t.send_status != "000000")
+    assert again.send_status == "E200015"
+    assert "frequency limit" in srv.cli_json("messages", "show", again.msg_id, "-t", "demo")["send_status_meaning"]
     with srv.http(srv.demo) as c:
         r = c.get("/tidings/v1/messages", params={"number": "13800138021"})
     rid = r.headers["x-request-id"]

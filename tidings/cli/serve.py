@@ -101,6 +101,7 @@ def worker(settings: Settings) -> None:
     from tidings.runtime import ServiceRunner, build_services
 
     configure(settings.log_level)
+    migrate_schema(settings)  # like `api`: a worker started first must not crash on a missing table
 
     async def _go() -> None:
         ctx = AppContext.build(settings)
