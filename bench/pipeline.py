@@ -52,6 +52,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -508,6 +509,16 @@ async def stage_latency(db_url: str, sample: int = 50_000) -> dict:
     return out
 
 
+def warnings(log: Path, most: int = 10) -> dict[str, int]:
+    """The server's warnings and errors, without their timestamps, counted."""
+    seen: Counter = Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        for level in (" WARNING ", " ERROR ", " CRITICAL "):
+            if level in line:
+                seen[(level.strip() + " " + line.split(level, 1)[1])[:300]] += 1
+    return dict(seen.most_common(most))
+
+
 async def statuses(db_url: str) -> dict:
     """Where the messages are when some receipts never arrived: how many per
     status, and how many receipts still wait in the outbox."""
@@ -543,8 +554,7 @@ def run_once(tree: sitting.Tree, args, index: int) -> dict:
         result.update(asyncio.run(stage_latency(srv.db_url)))
         if result["lost"]:
             result.update(asyncio.run(statuses(srv.db_url)))
-            log = (srv.data_dir / "server.log").read_text(errors="replace").splitlines()
-            result["server_log_tail"] = [line[:300] for line in log if "WARNING" in line or "ERROR" in line][-15:]
+            result["server_warnings"] = warnings(srv.data_dir / "server.log")
     finally:
         srv.stop()
         if peer:
