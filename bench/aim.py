@@ -17,6 +17,9 @@ function ``(args) -> None`` and listing it in BENCHES; ``--only`` picks some.
 * ``create``: ``POST /v1/aim/templates`` end to end against a real server
   (``--backend sqlite|postgresql``): signed, validated, stored with its makers
   and review item; ``--concurrency`` requests in flight.  Target: >= 300/s.
+  Besides throughput the server benches print the server process's CPU per
+  request (``/proc/<pid>/stat``) and what that makes per server core: the
+  figure that holds still on a shared machine.
 * ``material``: ``POST /v1/aim/template-materials`` of a 2 MB PNG (Base64
   stream) against the same server: decoded, sniffed, read by Pillow, ratio
   checked, quota checked, written to disk and recorded.  Target: >= 50/s.
@@ -124,6 +127,26 @@ async def _load(url: str, auth, bodies, concurrency: int) -> tuple[float, list[i
         return time.perf_counter() - start, times
 
 
+def proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (all its threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_cpu(pid: int, seconds: float = 3.0) -> float:
+    """The server's CPU per second when nobody calls it (its background services)."""
+    cpu0 = proc_cpu(pid)
+    time.sleep(seconds)
+    return (proc_cpu(pid) - cpu0) / seconds
+
+
+def _server_cpu(srv, label: str, n: int, wall: float, cpu: float, idle: float) -> None:  # noqa: ANN001
+    work = max(cpu - idle * wall, 1e-9)
+    print(f"        server CPU {cpu / n * 1e3:6.2f} ms per request ({cpu / wall:4.2f} cores busy; idle services {idle:4.2f} cores), "
+          f"{work / n * 1e3:6.2f} ms without them: {n / work:6.0f}/s per server core")
+
+
 def _with_server(args: argparse.Namespace, fn) -> None:  # noqa: ANN001
     from tests.conftest import start_server, stop_server
     from tests.support.signer import SdkSigned
@@ -145,8 +168,12 @@ def bench_create(args: argparse.Namespace) -> None:
 
     def go(srv, auth) -> None:  # noqa: ANN001
         asyncio.run(_load(srv.url + "/v1/aim/templates", auth, bodies[:50], args.concurrency))  # warm up
+        idle = idle_cpu(srv.proc.pid)
+        cpu0 = proc_cpu(srv.proc.pid)
         wall, times = asyncio.run(_load(srv.url + "/v1/aim/templates", auth, bodies, args.concurrency))
+        cpu = proc_cpu(srv.proc.pid) - cpu0
         _timed(f"create/{args.backend[:2]}", len(bodies), wall, times, "templates")
+        _server_cpu(srv, "create", len(bodies), wall, cpu, idle)
 
     _with_server(args, go)
 
@@ -167,8 +194,12 @@ def bench_material(args: argparse.Namespace) -> None:
 
     def go(srv, auth) -> None:  # noqa: ANN001
         asyncio.run(_load(srv.url + "/v1/aim/template-materials", auth, [body] * 5, 2))  # warm up
+        idle = idle_cpu(srv.proc.pid)
+        cpu0 = proc_cpu(srv.proc.pid)
         wall, times = asyncio.run(_load(srv.url + "/v1/aim/template-materials", auth, [body] * args.materials, args.concurrency))
+        cpu = proc_cpu(srv.proc.pid) - cpu0
         _timed(f"mat/{args.backend[:2]}", args.materials, wall, times, f"x{len(data) / 2**20:.2f}MB")
+        _server_cpu(srv, "material", args.materials, wall, cpu, idle)
 
     _with_server(args, go)
 

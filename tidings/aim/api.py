@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
 
 from tidings.aim import materials, pages, rules, store
 from tidings.aim.layouts import MAKERS
@@ -35,10 +36,16 @@ async def create_aim_personal_template(body: CreateTemplate, request: Request, p
     stored_pages = pages.to_json(body)
     raw = body.model_dump(exclude_none=True)
     raw["factorys"] = [{"factory_type": m, "state": s} for m, s in checked.factory_states.items()]
-    async with ctx_of(request).db.write() as session:
-        tpl = await store.create_template(session, tenant_id=principal.tenant_id, actor=principal.actor, request=raw, checked=checked,
-                                          pages=stored_pages)
-        return ok({"tpl_id": tpl.id})
+    for attempt in range(3):
+        try:
+            async with ctx_of(request).db.write() as session:
+                tpl = await store.create_template(session, tenant_id=principal.tenant_id, actor=principal.actor, request=raw, checked=checked,
+                                                  pages=stored_pages, auto_approve=bool(principal.settings.get("auto_approve")))
+            return ok({"tpl_id": tpl.id})
+        except IntegrityError:  # the random tpl_id was taken (about 1 in 10^8 per existing template): draw again
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _bool(name: str, value: str | None) -> bool | None:

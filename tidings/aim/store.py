@@ -56,12 +56,11 @@ def preview_url(base_url: str, tpl_id: str) -> str:
     return base_url.rstrip("/") + PREVIEW_PATH.format(tpl_id=tpl_id)
 
 
-async def _new_tpl_id(session: AsyncSession) -> str:
-    """A free 9-digit ``tpl_id`` (upstream's shape, e.g. 600000001)."""
-    while True:
-        candidate = str(10**8 + secrets.randbelow(9 * 10**8))
-        if await session.get(AimTemplate, candidate) is None:
-            return candidate
+def new_tpl_id() -> str:
+    """A random 9-digit ``tpl_id`` (upstream's shape, e.g. 600000001).  Not
+    checked first: the primary key refuses the rare collision and the caller
+    retries (one statement less per create)."""
+    return str(10**8 + secrets.randbelow(9 * 10**8))
 
 
 # --- materials referenced by a template ------------------------------------------------------
@@ -86,10 +85,13 @@ async def check_references(session: AsyncSession, tenant_id: str, checked: Check
 
 
 # --- templates ---------------------------------------------------------------------------------
-async def create_template(session: AsyncSession, *, tenant_id: str, actor: str, request: dict, checked: Checked, pages: str) -> AimTemplate:
+async def create_template(session: AsyncSession, *, tenant_id: str, actor: str, request: dict, checked: Checked, pages: str,
+                          auto_approve: bool | None = None) -> AimTemplate:
+    """Store a checked template and open its review (``auto_approve``: the
+    tenant's setting when the caller knows it, else read here)."""
     await check_references(session, tenant_id, checked)
     tpl = AimTemplate(
-        id=await _new_tpl_id(session), tenant_id=tenant_id, public=False, name=request["tpl_name"], card_id=checked.layout.card_id,
+        id=new_tpl_id(), tenant_id=tenant_id, public=False, name=request["tpl_name"], card_id=checked.layout.card_id,
         use_id=request["use_id"], sub_type=request.get("sub_type"), scene=request.get("scene") or "",
         sms_example=request.get("sms_example") or "", sms_signs=list(request.get("sms_signs") or []),
         sms_template=request.get("sms_template") or "", request=request, pages=pages,
@@ -97,16 +99,14 @@ async def create_template(session: AsyncSession, *, tenant_id: str, actor: str, 
         tpl_state=1, audit_state=AUDIT_REVIEWING,
     )
     session.add(tpl)
-    await session.flush()
     for maker, state in checked.factory_states.items():
         session.add(AimTemplateMaker(template_id=tpl.id, maker=maker, submitted=state == 1, state=MAKER_PENDING if state == 1 else MAKER_DISABLED))
-    await session.flush()
     await audit(session, actor=actor, action="aim_template.create", object_type=OBJ_TEMPLATE, object_id=tpl.id, tenant_id=tenant_id,
                 detail={"name": tpl.name, "card_id": tpl.card_id, "makers": list(checked.makers)})
     await review.submit(session, tenant_id=tenant_id, object_type=OBJ_TEMPLATE, object_id=tpl.id, actor=actor, rule=review.ANY,
                         parties=list(checked.makers), title=f"{tpl.name} ({tpl.card_id})",
                         payload={"tpl_id": tpl.id, "tpl_name": tpl.name, "card_id": tpl.card_id, "preview_path": PREVIEW_PATH.format(tpl_id=tpl.id),
-                                 "params": tpl.params, "sms_example": tpl.sms_example})
+                                 "params": tpl.params, "sms_example": tpl.sms_example}, auto_approve=auto_approve)
     return tpl
 
 
