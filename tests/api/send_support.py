@@ -3,7 +3,6 @@ a tenant ready to send, SDK send calls, and polling the message log."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from huaweicloudsdkkoomessage.v1 import (
 
 from tests.api.sms_support import file_filing, make_app, make_signature, make_template, png_bytes, upload
 from tests.support.harness import Server, TenantCreds
+from tests.support.wait import wait_until
 
 CODE_TEMPLATE = "您的验证码是${1}，5分钟内有效。"
 NOTICE_TEMPLATE = "尊敬的${1}，您的订单已发货。"
@@ -74,18 +74,6 @@ def message(server: Server, creds: TenantCreds, msg_id: str) -> dict:
     return r.json()
 
 
-def wait_for(fn, timeout: float = 30.0, interval: float = 0.2, what: str = "condition"):
-    """Poll ``fn`` until it returns something truthy; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what}; last value: {last!r}")
-
-
 def wait_final(server: Server, creds: TenantCreds, msg_id: str, timeout: float = 30.0) -> dict:
     final = {"delivered", "failed", "expired", "rejected"}
     seen: list[dict] = []
@@ -96,6 +84,6 @@ def wait_final(server: Server, creds: TenantCreds, msg_id: str, timeout: float =
         return m if m["status"] in final else None
 
     try:
-        return wait_for(done, timeout, what=f"message {msg_id} to reach a final status")
+        return wait_until(done, timeout, interval=0.1, what=f"message {msg_id} to reach a final status")
     except AssertionError as exc:
         raise AssertionError(f"{exc}; the message: {seen[-1] if seen else None}") from None

@@ -10,10 +10,11 @@ import json
 import pytest
 from huaweicloudsdkkoomessage.v1 import AddCallBackRequest, AddCallbackRequestBody
 
-from tests.api.send_support import ready_sender, send, wait_for
+from tests.api.send_support import ready_sender, send
 from tests.conftest import backend_params, start_server, stop_server
 from tests.support.harness import Server
 from tests.support.receiver import Receiver
+from tests.support.wait import wait_until
 from tidings.callbacks import signing
 
 
@@ -56,7 +57,7 @@ def test_sdk_send_reaches_single_and_batch_receivers(server: Server):
             batched = {item["msg_id"] for _, item in receipts(reqs, "/batch")}
             return reqs if single >= set(ids) and batched >= set(ids) else None
 
-        reqs = wait_for(all_in, 60, what="receipts for every message at both receivers")
+        reqs = wait_until(all_in, 60, what="receipts for every message at both receivers")
 
         for req in reqs:
             env = req.json()
@@ -98,7 +99,7 @@ def test_a_rotated_secret_signs_the_next_callbacks(server: Server):
             return signing.verify(new, last.body, last.header("X-Tidings-Signature"))
 
         # Workers cache secrets for up to 10 s (docs/callbacks.md).
-        wait_for(signed_with_new, 40, interval=1.0, what="a callback signed with the rotated secret")
+        wait_until(signed_with_new, 40, interval=1.0, what="a callback signed with the rotated secret")
 
 
 # --- a receiver that is down: a server with a short retry schedule ------------------------
@@ -139,7 +140,7 @@ def test_a_receiver_down_for_a_while_loses_nothing(fast_server: Server):
             return log if log["deliveries"] and log["pending"] > 0 else None
 
         # Piled up and being retried while the receiver is down.
-        wait_for(retrying, 60, what="failed attempts while the receiver is down")
+        wait_until(retrying, 60, what="failed attempts while the receiver is down")
         assert rx.accepted == []
         rx.up()
 
@@ -149,7 +150,7 @@ def test_a_receiver_down_for_a_while_loses_nothing(fast_server: Server):
             batched = {item["msg_id"] for _, item in receipts(reqs, "/batch")}
             return reqs if single >= sent and batched >= sent else None
 
-        reqs = wait_for(everything, 90, what="every receipt after the receiver came back")
+        reqs = wait_until(everything, 90, what="every receipt after the receiver came back")
         assert any(r.json()["retry"] for r in reqs), "redeliveries carry retry: true"
         for r in reqs:
             assert r.json()["retry"] == (int(r.header("X-Tidings-Attempt")) > 1)
@@ -164,7 +165,7 @@ def test_a_receiver_down_for_a_while_loses_nothing(fast_server: Server):
                 log = c.get("/tidings/v1/callbacks/deliveries").json()
             return log["pending"] == 0 and log["failed"] == 0
 
-        wait_for(drained, 30, what="the outbox to drain")
+        wait_until(drained, 30, what="the outbox to drain")
     finally:
         rx.close()
 
@@ -180,7 +181,7 @@ def test_a_callback_in_flight_when_the_server_dies_is_sent_again(backend):
         register(sender.sdk, rx.url("/single"), 0)
         rx.hang()
         msg_id = send(sender.sdk, sender.notice_tpl, ["13900002222"], ["赵六"]).result[0].msg_id
-        wait_for(lambda: rx.requests, 60, interval=0.02, what="the callback to reach the hanging receiver")
+        wait_until(lambda: rx.requests, 60, interval=0.02, what="the callback to reach the hanging receiver")
         srv.kill()
         (first,) = rx.requests
         rx.up()

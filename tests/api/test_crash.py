@@ -11,10 +11,11 @@ from collections import defaultdict
 import pytest
 from huaweicloudsdkkoomessage.v1 import AddCallBackRequest, AddCallbackRequestBody
 
-from tests.api.send_support import ready_sender, send, wait_for
+from tests.api.send_support import ready_sender, send
 from tests.conftest import backend_params, start_server, stop_server
 from tests.support.harness import Server
 from tests.support.receiver import Receiver
+from tests.support.wait import wait_until
 from tidings.callbacks.policy import CallbackSettings
 
 REQUESTS = 16
@@ -69,7 +70,7 @@ def test_sigkill_mid_dispatch_loses_nothing_and_duplicates_nothing(crash_server:
             c = counts(srv, s.creds)
             return c if c["submitted"] + c["delivered"] >= total // 5 and c["queued"] > 0 else None
 
-        at_kill = wait_for(midway, 60, interval=0.05, what="dispatch to be under way")
+        at_kill = wait_until(midway, 60, interval=0.05, what="dispatch to be under way")
         srv.kill()
         srv.start()
 
@@ -77,7 +78,7 @@ def test_sigkill_mid_dispatch_loses_nothing_and_duplicates_nothing(crash_server:
             c = counts(srv, s.creds)
             return c["delivered"] == total
 
-        wait_for(all_delivered, 180, interval=0.5, what=f"all {total} messages delivered after the restart")
+        wait_until(all_delivered, 180, interval=0.5, what=f"all {total} messages delivered after the restart")
         messages = all_messages(srv, s.creds)
         assert len(messages) == total, "no message lost, none invented"
         assert {m["msg_id"] for m in messages} == set(accepted)
@@ -101,7 +102,7 @@ def test_sigkill_mid_dispatch_loses_nothing_and_duplicates_nothing(crash_server:
 
         # Callbacks the killed process had claimed come back when their lease runs out.
         patience = CallbackSettings().lease_seconds + 90
-        per_msg = wait_for(lambda: (lambda d: d if len(d) == total else None)(receipts_by_message()), patience, 0.5, "every receipt")
+        per_msg = wait_until(lambda: (lambda d: d if len(d) == total else None)(receipts_by_message()), patience, interval=0.5, what="every receipt")
         assert set(per_msg) == set(accepted)
         assert max(per_msg.values()) == 1, "a receipt event was produced twice"
         print(f"killed at {at_kill} of {total}")

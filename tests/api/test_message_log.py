@@ -8,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 from huaweicloudsdkkoomessage.v1 import AddCallBackRequest, AddCallbackRequestBody
 
-from tests.api.send_support import ready_sender, send, wait_final, wait_for
+from tests.api.send_support import ready_sender, send, wait_final
 from tests.support.harness import Server
 from tests.support.receiver import Receiver
+from tests.support.wait import wait_until
 
 
 def get(server: Server, creds, path: str, **params):
@@ -71,7 +72,7 @@ def test_a_message_with_its_parts_times_and_callback_attempts(server: Server):
             m = get(server, s.creds, f"/tidings/v1/messages/{r.msg_id}").json()
             return m if m["callbacks"] and m["callbacks"][0]["attempts"] else None
 
-        m = wait_for(with_attempt, 30, what="the callback attempt in the log")
+        m = wait_until(with_attempt, 30, what="the callback attempt in the log")
     assert m["status"] == "delivered" and m["attempts"] == 1 and m["parts"] == 1
     assert m["submit_time"] <= m["report_time"]
     assert m["part_reports"][0]["status"] == "DELIVRD"

@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 
+from tests.support.wait import wait_until_async
 from tidings.channels.base import OutboundMessage
 from tidings.channels.smpp.channel import UNKNOWN_OUTCOME, SmppChannel, SmppConfig
 from tidings.channels.smpp.client import ClientConfig, Outcome, SmppClient
@@ -41,14 +42,6 @@ async def channel(smsc, events=None, **kw):
     await ch.start(events or Events())
     assert await ch.wait_bound(5)
     return ch
-
-
-async def wait_until(predicate, timeout=5.0):
-    for _ in range(int(timeout / 0.005)):
-        if predicate():
-            return True
-        await asyncio.sleep(0.005)
-    return predicate()
 
 
 async def test_window_never_exceeded():
@@ -157,7 +150,7 @@ async def test_receipts_with_each_stat_are_matched(stat):
     async with TestSmsc(lambda pdu, n: Plan(receipt=stat, receipt_err="00B")) as smsc:
         ch = await channel(smsc, events)
         (result,) = await ch.submit([msg("m1")])
-        assert await wait_until(lambda: events.reports)
+        assert await wait_until_async(lambda: events.reports)
         await ch.stop()
     (report,) = events.reports
     assert report.message_id == "m1" and report.carrier_message_id == result.carrier_message_ids[0]
@@ -175,10 +168,10 @@ async def test_receipt_before_submit_resp_is_parked_then_matched():
         await ch.wait_bound(3)
         submit = asyncio.ensure_future(ch.submit([msg("early")]))
         # The receipt is acknowledged while the submit is still unanswered: it was parked.
-        assert await wait_until(lambda: smsc.responses)
+        assert await wait_until_async(lambda: smsc.responses)
         assert not submit.done() and matcher.parked_count == 1 and events.reports == []
         (result,) = await submit
-        assert await wait_until(lambda: events.reports)
+        assert await wait_until_async(lambda: events.reports)
         await ch.stop()
     assert events.reports[0].message_id == "early" and result.ok
     assert matcher.parked_count == 0
@@ -189,7 +182,7 @@ async def test_enroute_is_acknowledged_not_reported():
     async with TestSmsc(lambda pdu, n: Plan(receipt="ENROUTE")) as smsc:
         ch = await channel(smsc, events)
         await ch.submit([msg(1)])
-        assert await wait_until(lambda: smsc.responses)
+        assert await wait_until_async(lambda: smsc.responses)
         await ch.stop()
     assert smsc.responses[0].command_status == 0 and events.reports == []
 
@@ -199,7 +192,7 @@ async def test_storage_failure_answers_error_so_smsc_redelivers():
     async with TestSmsc() as smsc:
         ch = await channel(smsc, events)
         await ch.submit([msg(1)])
-        assert await wait_until(lambda: smsc.responses)
+        assert await wait_until_async(lambda: smsc.responses)
         await ch.stop()
     assert smsc.responses[0].command_status == S.ESME_RX_T_APPN
     assert events.reports == []

@@ -3,7 +3,6 @@ under an SmppChannel talking to the test SMSC."""
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from tests.conftest import backend_params, require_pg
 from tests.support.harness import create_pg_database, drop_pg_database
+from tests.support.wait import wait_until_async
 from tidings.channels.base import DeliveryReport, OutboundMessage
 from tidings.channels.smpp.channel import SmppChannel, SmppConfig
 from tidings.channels.smpp.db_matcher import DbReceiptMatcher
@@ -127,15 +127,6 @@ class Events:
         pass
 
 
-async def wait_until(predicate, timeout=10.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            return False
-        await asyncio.sleep(0.01)
-    return True
-
-
 async def test_channel_with_db_matcher_matches_early_and_late_receipts(db):
     # Every third receipt comes before its submit_sm_resp: it is parked in the
     # database and reported once the id is remembered.
@@ -148,7 +139,7 @@ async def test_channel_with_db_matcher_matches_early_and_late_receipts(db):
         msgs = [OutboundMessage(f"m{i}", "t", "10690000", "8613800138000", f"code {i}", 1) for i in range(60)]
         results = await ch.submit(msgs)
         assert all(r.ok for r in results)
-        assert await wait_until(lambda: len({r.message_id for r in events.reports}) == 60)
+        assert await wait_until_async(lambda: len({r.message_id for r in events.reports}) == 60)
         await ch.stop()
     by_msg = {r.message_id: r.carrier_message_id for r in events.reports}
     assert by_msg == {r.message_id: r.carrier_message_ids[0] for r in results}

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from tests.support.harness import SHARED, free_port
+from tests.support.wait import wait_until_async
 from tidings.channels.base import OutboundMessage
 from tidings.channels.smpp.channel import UNKNOWN_OUTCOME, SmppChannel, SmppConfig
 from tidings.domain import sms_text
@@ -65,14 +66,6 @@ def msg(i, text, source="10690000"):
     return OutboundMessage(str(i), "t1", source, "8613800138000", text, sms_text.count_parts(text)[1])
 
 
-async def wait_until(predicate, timeout=10.0):
-    for _ in range(int(timeout / 0.01)):
-        if predicate():
-            return True
-        await asyncio.sleep(0.01)
-    return predicate()
-
-
 async def start_channel(port, events, **kw):
     cfg = SmppConfig(port=port, **{"system_id": "tidings", "password": "pw", "reconnect_min": 0.05,
                                    "reconnect_max": 0.3, **kw})
@@ -89,7 +82,7 @@ async def test_submit_and_receipt_matched(peer, bind_mode):
     msgs = [msg(i, f"【华为云】您的验证码是{i:06d}") for i in range(50)]
     results = await ch.submit(msgs)
     assert all(r.ok and len(r.carrier_message_ids) == 1 for r in results)
-    assert await wait_until(lambda: len(events.reports) >= 50)
+    assert await wait_until_async(lambda: len(events.reports) >= 50)
     await ch.stop()
     by_id = {r.message_id: r for r in events.reports}
     assert set(by_id) == {m.message_id for m in msgs}
@@ -101,7 +94,7 @@ async def test_submit_and_receipt_matched(peer, bind_mode):
 async def test_uplink_from_peer(peer):
     events = Events()
     ch = await start_channel(peer.port, events)
-    assert await wait_until(lambda: len(events.uplinks) >= 2)
+    assert await wait_until_async(lambda: len(events.uplinks) >= 2)
     await ch.stop()
     up = events.uplinks[0]
     assert up.text.startswith("MO hello ") and up.source == "447700900001" and up.destination == "12345"
@@ -117,7 +110,7 @@ async def test_long_messages(peer, text, encoding, parts):
     assert sms_text.count_parts(text)[:2] == (encoding, parts)
     (result,) = await ch.submit([msg("long", text)])
     assert result.ok and len(result.carrier_message_ids) == parts
-    assert await wait_until(lambda: len(events.reports) >= parts)
+    assert await wait_until_async(lambda: len(events.reports) >= parts)
     await ch.stop()
     assert sorted(r.carrier_message_id for r in events.reports) == sorted(result.carrier_message_ids)
     assert {r.message_id for r in events.reports} == {"long"}
@@ -131,7 +124,7 @@ async def test_reconnect_after_peer_restart_nothing_lost():
         ch = await start_channel(peer.port, events, window=20, response_timeout=2.0, not_bound_wait=0.5)
         # Kill the peer while a large batch is in flight.
         batch = asyncio.ensure_future(ch.submit([msg(i, f"message {i}") for i in range(3000)]))
-        assert await wait_until(lambda: len(events.reports) >= 50)
+        assert await wait_until_async(lambda: len(events.reports) >= 50)
         peer.kill()
         results = await batch
         ok = [r for r in results if r.ok]
@@ -146,7 +139,7 @@ async def test_reconnect_after_peer_restart_nothing_lost():
         assert await ch.wait_bound(10)
         again = await ch.submit([msg(f"after{i}", "after restart") for i in range(20)])
         assert all(r.ok for r in again)
-        assert await wait_until(lambda: {f"after{i}" for i in range(20)} <= {r.message_id for r in events.reports})
+        assert await wait_until_async(lambda: {f"after{i}" for i in range(20)} <= {r.message_id for r in events.reports})
         await ch.stop()
     finally:
         peer.kill()

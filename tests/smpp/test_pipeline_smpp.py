@@ -24,12 +24,13 @@ from pathlib import Path
 import pytest
 from huaweicloudsdkkoomessage.v1 import AddCallBackRequest, AddCallbackRequestBody, VariableAttributes
 
-from tests.api.send_support import ready_sender, send, send_diff, wait_final, wait_for
+from tests.api.send_support import ready_sender, send, send_diff, wait_final
 from tests.api.sms_support import make_template
 from tests.conftest import backend_params, require_pg, stop_server
 from tests.smpp.test_peer import Peer
 from tests.support.harness import Server, create_pg_database, free_port
 from tests.support.receiver import Receiver
+from tests.support.wait import wait_until
 from tidings.channels.smpp.pdu import CommandStatus
 from tidings.channels.smpp.server import Plan, TestSmsc
 
@@ -142,7 +143,7 @@ def setup(request):
         sender.sdk.add_call_back(AddCallBackRequest(body=AddCallbackRequestBody(callback_url=rx.url("/receipts"), url_type=0)))
         s = Setup(srv, peers, smscs, rx, sender)
         for ch in (PRIMARY, BACKUP, REFUSER, HOLD_R, HOLD_F):
-            wait_for(lambda: s.admin_status(ch)["status"].get("bound", 0) >= 1, 20, what=f"{ch} bound")
+            wait_until(lambda: s.admin_status(ch)["status"].get("bound", 0) >= 1, 20, what=f"{ch} bound")
         yield s
     finally:
         stop_server(srv)
@@ -188,10 +189,10 @@ def test_send_receipt_reaches_callback_and_uplink_reaches_app(setup):
         m = wait_final(s.server, s.sender.creds, mid, 30)
         assert (m["status"], m["status_code"], m["channel"]) == ("delivered", "DELIVRD", PRIMARY)
         assert len(m["carrier_ids"]) == 1 and m["part_reports"][0]["status"] == "DELIVRD"
-    got = wait_for(lambda: (lambda r: r if set(r) == set(ids) else None)(receipts_for(s, ids)), 30, what="receipt callbacks")
+    got = wait_until(lambda: (lambda r: r if set(r) == set(ids) else None)(receipts_for(s, ids)), 30, what="receipt callbacks")
     assert all(items[0]["send_status"] == "DELIVRD" for items in got.values())
 
-    ups = wait_for(lambda: [r.form() for r in s.rx.accepted if r.path == "/uplink"], 30, what="uplink at up_link_addr")
+    ups = wait_until(lambda: [r.form() for r in s.rx.accepted if r.path == "/uplink"], 30, what="uplink at up_link_addr")
     assert ups[0]["body"].startswith("MO hello ") and ups[0]["from"].endswith("447700900001")
 
 
@@ -204,7 +205,7 @@ def test_long_message_three_parts(setup):
     m = wait_final(s.server, s.sender.creds, mid, 30)
     assert m["parts"] == 3 and m["status"] == "delivered" and len(m["carrier_ids"]) == 3
     assert sorted(p["seq"] for p in m["part_reports"]) == [1, 2, 3]
-    got = wait_for(lambda: (lambda r: r.get(mid) if len(r.get(mid, [])) == 3 else None)(receipts_for(s, {mid})), 30,
+    got = wait_until(lambda: (lambda r: r.get(mid) if len(r.get(mid, [])) == 3 else None)(receipts_for(s, {mid})), 30,
                    what="one receipt callback per part")
     assert all(item["send_status"] == "DELIVRD" for item in got)
 
@@ -227,14 +228,14 @@ def test_peer_killed_and_restarted_nothing_lost_and_down_channel_fails_over(setu
     peer = s.peers[PRIMARY]
     first = send_codes(s, numbers(PREFIX[PRIMARY], 20), "K")
     peer.kill()
-    wait_for(lambda: s.admin_status(PRIMARY)["status"]["bound"] == 0, 20, what="primary unbound")
+    wait_until(lambda: s.admin_status(PRIMARY)["status"]["bound"] == 0, 20, what="primary unbound")
     # While the primary is down new messages take the backup route.
     during = send_codes(s, numbers(PREFIX[PRIMARY], 5), "D")
     for mid in during:
         m = wait_final(s.server, s.sender.creds, mid, 30)
         assert (m["status"], m["channel"]) == ("delivered", BACKUP)
     peer.start()  # same port: the channel binds again by itself
-    wait_for(lambda: s.admin_status(PRIMARY)["status"]["bound"] >= 1, 30, what="primary bound again")
+    wait_until(lambda: s.admin_status(PRIMARY)["status"]["bound"] >= 1, 30, what="primary bound again")
     after = send_codes(s, numbers(PREFIX[PRIMARY], 5), "R")
     for mid in after:
         assert wait_final(s.server, s.sender.creds, mid, 30)["channel"] == PRIMARY
@@ -252,7 +253,7 @@ def _hold_and_break(s: Setup, channel: str, tag: str, breaker) -> dict[str, str]
     resp = send_diff(s.sender.sdk, [(s.sender.code_tpl, [n], [f"{tag}{i:03d}"]) for i, n in enumerate(to)])
     ids = {r.msg_id: f"{tag}{to.index(r.to):03d}" for r in resp.result}
     assert len(ids) == 4 and all(r.send_status == "000000" for r in resp.result), resp
-    wait_for(lambda: smsc.unanswered >= 4, 20, what="4 submits in the window")
+    wait_until(lambda: smsc.unanswered >= 4, 20, what="4 submits in the window")
     breaker(smsc)
     return ids
 
@@ -286,7 +287,7 @@ def test_unknown_window_fail_when_the_smsc_drops(setup):
     for mid in ids:
         m = wait_final(s.server, s.sender.creds, mid, 30)
         assert (m["status"], m["status_code"], m["attempts"]) == ("failed", "UNKNOWN", 1), m
-    got = wait_for(lambda: (lambda r: r if set(r) == set(ids) else None)(receipts_for(s, ids)), 30, what="UNKNOWN receipts")
+    got = wait_until(lambda: (lambda r: r if set(r) == set(ids) else None)(receipts_for(s, ids)), 30, what="UNKNOWN receipts")
     assert all(items[0]["send_status"] == "UNKNOWN" for items in got.values())
     seen = s.smscs[HOLD_F].codes()
     assert all(seen[code] == 1 for code in ids.values()), seen  # at most once
@@ -317,7 +318,7 @@ def test_unknown_window_when_the_server_is_killed(setup, channel, policy):
     expected = 2 if policy == "resubmit" else 1
     assert all(seen_before[c] == 1 and seen[c] == expected for c in ids.values()), seen
     for ch in (PRIMARY, BACKUP, REFUSER, HOLD_R, HOLD_F):  # the restarted server bound everything again
-        wait_for(lambda: s.admin_status(ch)["status"].get("bound", 0) >= 1, 20, what=f"{ch} bound")
+        wait_until(lambda: s.admin_status(ch)["status"].get("bound", 0) >= 1, 20, what=f"{ch} bound")
 
 
 def test_a_new_password_is_reported_as_needing_a_restart(setup):

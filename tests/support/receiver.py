@@ -24,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import parse_qsl
 
+from tests.support.wait import TIMEOUT, wait_until
+
 
 @dataclass
 class Received:
@@ -140,16 +142,17 @@ class Receiver:
         with self._lock:
             self._requests.clear()
 
-    def wait_for(self, predicate: Callable[[list[Received]], bool], timeout: float = 30.0, interval: float = 0.05) -> list[Received]:
-        """Poll until ``predicate(accepted requests)`` holds; the requests, or AssertionError."""
-        deadline = time.monotonic() + timeout
-        while True:
+    def wait_for(self, predicate: Callable[[list[Received]], bool], timeout: float = TIMEOUT) -> list[Received]:
+        """Wait until ``predicate(accepted requests)`` holds; those requests."""
+
+        def met() -> tuple[list[Received]] | None:
             got = self.accepted
-            if predicate(got):
-                return got
-            if time.monotonic() > deadline:
-                raise AssertionError(f"receiver condition not met within {timeout}s; {len(got)} accepted, {len(self.requests)} received")
-            time.sleep(interval)
+            return (got,) if predicate(got) else None
+
+        try:
+            return wait_until(met, timeout, what="the receiver's condition")[0]
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; {len(self.accepted)} accepted, {len(self.requests)} received") from None
 
     # --- the handler ----------------------------------------------------------------
     def _handler(self):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from tests.conftest import backend_params, require_pg
 from tests.support.callback_db import migrated_ctx, new_tenant
 from tests.support.receiver import Receiver
+from tests.support.wait import wait_until_async
 from tidings.callbacks import log as callback_log
 from tidings.callbacks import outbox, registrations, signing
 from tidings.callbacks.delivery import CallbackDelivery
@@ -68,10 +69,6 @@ def receipt(n: int, **extra) -> dict:
     }
     item.update(extra)
     return item
-
-
-async def wait(rx: Receiver, predicate, timeout: float = 30.0):
-    return await asyncio.to_thread(rx.wait_for, predicate, timeout)
 
 
 async def register(ctx, tenant_id: str, url_type: int, url: str) -> None:
@@ -132,7 +129,7 @@ async def test_receipts_arrive_in_the_aim_envelope_signed_with_the_event_id(back
             async with ctx.db.write() as s:
                 await outbox.enqueue_aim_receipts(s, tid, "sms", items)
                 secret = await registrations.secret(s, ctx.box, tid)
-            got = await wait(rx, lambda reqs: len(reqs) >= 4)
+            got = await asyncio.to_thread(rx.wait_for, lambda reqs: len(reqs) >= 4)
             singles = [r for r in got if r.path == "/single"]
             (batch,) = [r for r in got if r.path == "/batch"]
             assert len(singles) == 3
@@ -155,7 +152,7 @@ async def test_receipts_arrive_in_the_aim_envelope_signed_with_the_event_id(back
         async def all_delivered():
             return await count(ctx, CallbackOutbox.status == "delivered") == 4
 
-        await poll(all_delivered)
+        await wait_until_async(all_delivered)
         # The message log sees both deliveries of a message, single and batched.
         async with ctx.db.read() as s:
             seen = await callback_log.callback_attempts(s, tid, ["msg-1"])
@@ -177,13 +174,6 @@ async def has_rows(ctx, n: int, *where) -> bool:
     return await count(ctx, *where) == n
 
 
-async def poll(predicate, timeout: float = 10.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.05)
-
-
 async def test_a_receiver_that_was_down_gets_everything_with_retry_set(backend):
     async with migrated_ctx(backend, allow_private_callbacks=True) as ctx, running(ctx):
         rx = Receiver()
@@ -202,10 +192,10 @@ async def test_a_receiver_that_was_down_gets_everything_with_retry_set(backend):
                 async with ctx.db.read() as s:
                     return await s.scalar(select(func.count()).select_from(CallbackAttempt).where(CallbackAttempt.outcome == "retrying")) > 0
 
-            await poll(some_attempts_failed)
+            await wait_until_async(some_attempts_failed)
             assert await count(ctx, CallbackOutbox.status == "delivered") == 0
             rx.up()
-            got = await wait(rx, lambda reqs: {json.loads(r.json()["body"])["msg_id"] for r in reqs if r.path == "/single"} >= {f"msg-{i}" for i in range(200)}
+            got = await asyncio.to_thread(rx.wait_for, lambda reqs: {json.loads(r.json()["body"])["msg_id"] for r in reqs if r.path == "/single"} >= {f"msg-{i}" for i in range(200)}
                              and sum(len(json.loads(r.json()["body"])) for r in reqs if r.path == "/batch") >= 200)
             singles = [r for r in got if r.path == "/single"]
             batched = [r for r in got if r.path == "/batch"]
@@ -217,7 +207,7 @@ async def test_a_receiver_that_was_down_gets_everything_with_retry_set(backend):
             assert any(r.json()["retry"] for r in got)
             for r in got:
                 assert r.json()["retry"] == (int(r.header("X-Tidings-Attempt")) > 1)
-            await poll(lambda: _all_delivered(ctx))
+            await wait_until_async(lambda: _all_delivered(ctx))
         finally:
             rx.close()
 
@@ -234,12 +224,12 @@ async def test_a_hanging_receiver_gets_at_most_the_concurrency_cap(backend):
             rx.hang()
             async with ctx.db.write() as s:
                 await outbox.enqueue_aim_receipts(s, tid, "sms", [receipt(i) for i in range(30)])
-            await asyncio.to_thread(_wait_received, rx, 3)
+            await wait_until_async(lambda: len(rx.requests) >= 3)
             await asyncio.sleep(0.5)
             # 30 events due, but only the capped number of requests in flight.
             assert len(rx.requests) == 3
             rx.up()
-            got = await wait(rx, lambda reqs: len({r.json()["request_id"] for r in reqs}) >= 30)
+            got = await asyncio.to_thread(rx.wait_for, lambda reqs: len({r.json()["request_id"] for r in reqs}) >= 30)
             assert len({json.loads(r.json()["body"])["msg_id"] for r in got}) == 30
 
 
@@ -252,20 +242,11 @@ async def test_a_slow_receivers_rows_are_not_taken_over_while_in_flight(backend)
         with Receiver() as rx:
             rx.slow(4.8)
             await one_receipt_to(ctx, rx, "/slow")
-            await poll(lambda: has_rows(ctx, 1, CallbackOutbox.status == "delivered"))
+            await wait_until_async(lambda: has_rows(ctx, 1, CallbackOutbox.status == "delivered"))
             await asyncio.sleep(1.5)  # a takeover would have shown by now
             assert len(rx.requests) == 1
             async with ctx.db.read() as s:
                 assert (await s.execute(select(CallbackOutbox.attempts))).scalar_one() == 1
-
-
-def _wait_received(rx: Receiver, n: int, timeout: float = 20.0) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while len(rx.requests) < n:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
 
 
 async def test_an_error_answer_is_retried_per_event_and_given_up_in_the_end(backend):
@@ -273,7 +254,7 @@ async def test_an_error_answer_is_retried_per_event_and_given_up_in_the_end(back
         with Receiver() as rx:
             rx.respond(500)
             await one_receipt_to(ctx, rx, "/err")
-            await poll(lambda: has_rows(ctx, 1, CallbackOutbox.status == "failed"))
+            await wait_until_async(lambda: has_rows(ctx, 1, CallbackOutbox.status == "failed"))
             assert len(rx.requests) >= 2  # retried before giving up
             async with ctx.db.read() as s:
                 row = (await s.execute(select(CallbackOutbox))).scalar_one()
@@ -289,7 +270,7 @@ async def test_uplink_is_form_encoded(backend):
             form = {"smsMsgId": str(uuid.uuid4()), "from": "+8613800138000", "to": "10690001", "body": "好的, thanks", "createTime": "2026-01-01T08:00:00Z"}
             async with ctx.db.write() as s:
                 await outbox.enqueue_uplink(s, tid, "app-1", rx.url("/mo"), form)
-            (req,) = await wait(rx, lambda reqs: len(reqs) >= 1)
+            (req,) = await asyncio.to_thread(rx.wait_for, lambda reqs: len(reqs) >= 1)
             assert req.header("Content-Type") == "application/x-www-form-urlencoded"
             assert req.form() == form
 
@@ -306,7 +287,7 @@ async def test_private_destinations_are_refused_at_delivery_time(backend):
             async def given_up():
                 return await count(ctx, CallbackOutbox.status == "failed") == 1
 
-            await poll(given_up)
+            await wait_until_async(given_up)
             assert rx.requests == []
             async with ctx.db.read() as s:
                 row = (await s.execute(select(CallbackOutbox))).scalar_one()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from tests.support.wait import wait_until_async
 from tidings.channels.base import OutboundMessage
 from tidings.channels.sandbox import card_capable
 from tidings.channels.sandbox.carrier import PendingMessage, SandboxCarrier, SandboxConfig
@@ -29,13 +30,6 @@ def msg(mid: str, number: str, parts: int = 1, attempt: int = 1) -> OutboundMess
     return OutboundMessage(mid, "t", "106900010001", "86" + number, "【测试】hi", parts, attempt=attempt)
 
 
-async def until(pred, timeout=5.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not pred():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
-
 async def test_outcomes_and_receipts_per_part():
     carrier = SandboxCarrier(SandboxConfig(latency_ms=(1, 5), handset_off_seconds=0.05))
     rec = Recorder()
@@ -49,7 +43,7 @@ async def test_outcomes_and_receipts_per_part():
         await asyncio.sleep(0.1)
         assert rec.reports == []  # nothing before the commit
         carrier.after_commit([m for m, r in results.items() if r.ok])
-        await until(lambda: len(rec.reports) == 5)
+        await wait_until_async(lambda: len(rec.reports) == 5)
         got = sorted((r.message_id, r.carrier_message_id, r.status) for r in rec.reports)
         assert got == sorted(
             [("ok", f"sbx-ok-{i}", "DELIVRD") for i in (1, 2, 3)] + [("black", "sbx-black-1", "MA:0001"), ("off", "sbx-off-1", "EXPIRED")]
@@ -89,7 +83,7 @@ async def test_resume_rearms_only_unreported_parts():
                 PendingMessage("m2", "8617000000008", 1, utcnow()),  # never reported, by design
             ]
         )
-        await until(lambda: len(rec.reports) == 2)
+        await wait_until_async(lambda: len(rec.reports) == 2)
         await asyncio.sleep(0.05)
         assert sorted(r.carrier_message_id for r in rec.reports) == ["sbx-m1-1", "sbx-m1-3"]
     finally:
