@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # Authentication
     sdk_date_skew_seconds: int = 15 * 60
     token_ttl_seconds: int = 24 * 3600
+    # How long a process trusts a key or token lookup: a revocation made by
+    # another process (the CLI, another API process) takes effect this late.
+    key_cache_seconds: float = Field(default=5.0, ge=0)
 
     # Default per-tenant limits; a tenant's own settings override them.  They are
     # high on purpose: the anchors cap messages at 1,000/s, we let the operator choose.

@@ -3,7 +3,8 @@
 Every KooMessage operation depends on :func:`tenant_principal`; the admin API
 on :func:`operator_principal`.  Key lookups are cached for a few seconds so the
 hot send path does not pay a database round trip per request; a revocation
-therefore takes effect within ``KEY_CACHE_SECONDS`` on every process.
+therefore takes effect within ``key_cache_seconds`` (a setting, 5 s by default)
+on every process.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from tidings.context import AppContext
 from tidings.ratelimit import retry_after_header
 from tidings.store import tenants as store
 from tidings.store.models.core import ROLE_OPERATOR, ROLE_TENANT_ADMIN
-
-KEY_CACHE_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,19 +65,20 @@ def _unauthorized(msg: str) -> KooError:
 
 
 class _GrantCache:
-    def __init__(self) -> None:
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
         self._items: dict[str, tuple[float, store.KeyGrant | None]] = {}
 
     def get(self, key: str) -> tuple[bool, store.KeyGrant | None]:
         hit = self._items.get(key)
-        if hit is None or hit[0] < time.monotonic():
+        if hit is None or hit[0] <= time.monotonic():
             return False, None
         return True, hit[1]
 
     def put(self, key: str, grant: store.KeyGrant | None) -> None:
         if len(self._items) > 10_000:
             self._items.clear()
-        self._items[key] = (time.monotonic() + KEY_CACHE_SECONDS, grant)
+        self._items[key] = (time.monotonic() + self._seconds, grant)
 
     def forget(self, key: str) -> None:
         self._items.pop(key, None)
@@ -87,7 +87,7 @@ class _GrantCache:
 def grant_cache(ctx: AppContext) -> _GrantCache:
     cache = ctx.extras.get("grant_cache")
     if cache is None:
-        cache = ctx.extras["grant_cache"] = _GrantCache()
+        cache = ctx.extras["grant_cache"] = _GrantCache(ctx.settings.key_cache_seconds)
     return cache
 
 
