@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +21,13 @@ from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkkoomessage.v1 import KooMessageClient
 
 from tests.support.signer import SdkSigned
+from tests.support.wait import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 # ../shared beside the repository (CI lays a copy there), or TIDINGS_SHARED_DIR.
 SHARED = Path(os.environ.get("TIDINGS_SHARED_DIR") or REPO.parent / "shared")
+# The servers' key-cache lifetime: short, so a revocation test waits little.
+KEY_CACHE_SECONDS = 0.5
 PG_ADMIN_DSN = os.environ.get("TIDINGS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -102,19 +104,24 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def settings_env(self) -> dict[str, str]:
+        """The variables that make a process this server's: its data directory
+        (and master key), database, port and the test's extra settings."""
+        return {
+            "TIDINGS_DATA_DIR": str(self.data_dir),
+            "TIDINGS_DATABASE_URL": self.db_url,
+            "TIDINGS_PORT": str(self.port),
+            "TIDINGS_ALLOW_PRIVATE_CALLBACKS": "true",
+            "TIDINGS_ALLOW_PRIVATE_MATERIAL_URLS": "true",
+            # A revocation by another process shows within this (5 s in production).
+            "TIDINGS_KEY_CACHE_SECONDS": str(KEY_CACHE_SECONDS),
+            "TIDINGS_LOG_LEVEL": os.environ.get("TIDINGS_TEST_LOG_LEVEL", "warning"),
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+
     def env(self) -> dict:
-        env = dict(os.environ)
-        env.update(
-            TIDINGS_DATA_DIR=str(self.data_dir),
-            TIDINGS_DATABASE_URL=self.db_url,
-            TIDINGS_PORT=str(self.port),
-            TIDINGS_ALLOW_PRIVATE_CALLBACKS="true",
-            TIDINGS_ALLOW_PRIVATE_MATERIAL_URLS="true",
-            TIDINGS_LOG_LEVEL=os.environ.get("TIDINGS_TEST_LOG_LEVEL", "warning"),
-            PYTHONUNBUFFERED="1",
-        )
-        env.update(self.extra_env)
-        return env
+        return {**os.environ, **self.settings_env()}
 
     def start(self, timeout: float = 60.0) -> None:
         log = open(self.data_dir / "server.log", "ab")
@@ -125,18 +132,20 @@ class Server:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log_tail()}")
+        proc = self.proc
+
+        def healthy() -> bool:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}:\n{self.log_tail()}")
             try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    break
+                return httpx.get(self.url + "/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            raise RuntimeError(f"server did not come up:\n{self.log_tail()}")
+                return False
+
+        try:
+            wait_until(healthy, timeout, what="the server to answer /healthz")
+        except AssertionError as exc:
+            raise RuntimeError(f"{exc}:\n{self.log_tail()}") from None
         self.bootstrap = json.loads((self.data_dir / "bootstrap.json").read_text())
 
     def stop(self) -> None:
@@ -209,11 +218,15 @@ class Server:
             .build()
         )
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        """Run ``tidings ...`` against this server's database."""
-        proc = subprocess.run(
-            [sys.executable, "-m", "tidings", *args], cwd=self.data_dir, env=self.env(), capture_output=True, text=True, timeout=120
-        )
+    def cli(self, *args: str, check: bool = True, process: bool = False) -> subprocess.CompletedProcess:
+        """Run ``tidings ...`` against this server's database: in-process
+        (tests.support.cli), or as ``python -m tidings`` with ``process=True``."""
+        from tests.support.cli import run_cli, run_cli_process
+
+        if process:
+            proc = run_cli_process(args, env=self.env(), cwd=self.data_dir)
+        else:
+            proc = run_cli(args, env=self.settings_env(), cwd=self.data_dir)
         if check and proc.returncode != 0:
             raise AssertionError(f"tidings {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
         return proc
