@@ -11,7 +11,7 @@ run: setup
 	$(BIN)/tidings serve
 
 test: setup browser peers
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --durations=10 $(PYTEST_ARGS)
 
 setup: $(STAMP)
 

@@ -16,14 +16,15 @@ from tests.conftest import backend_params, start_server, stop_server
 from tests.support.harness import Server
 from tests.support.receiver import Receiver
 from tests.support.wait import wait_until
-from tidings.callbacks.policy import CallbackSettings
 
 REQUESTS = 16
 PER_REQUEST = 500
 
 # Small dispatch batches and slow receipts, so that at the kill some messages
 # are still queued, some submitted and awaiting their receipt, some reported.
-SLOW = {"dispatch": {"batch_size": 50}, "sandbox": {"latency_ms": [300, 2000]}}
+# A short callback lease: the callbacks the killed process held come back after
+# it, and the test need not wait out the production 30 s.
+SLOW = {"dispatch": {"batch_size": 50}, "sandbox": {"latency_ms": [300, 2000]}, "callbacks": {"lease_seconds": 3}}
 
 
 @pytest.fixture(params=backend_params())
@@ -101,7 +102,7 @@ def test_sigkill_mid_dispatch_loses_nothing_and_duplicates_nothing(crash_server:
             return per_msg
 
         # Callbacks the killed process had claimed come back when their lease runs out.
-        patience = CallbackSettings().lease_seconds + 90
+        patience = SLOW["callbacks"]["lease_seconds"] + 90
         per_msg = wait_until(lambda: (lambda d: d if len(d) == total else None)(receipts_by_message()), patience, interval=0.5, what="every receipt")
         assert set(per_msg) == set(accepted)
         assert max(per_msg.values()) == 1, "a receipt event was produced twice"

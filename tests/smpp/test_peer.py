@@ -121,7 +121,9 @@ async def test_reconnect_after_peer_restart_nothing_lost():
     peer.start()
     events = Events()
     try:
-        ch = await start_channel(peer.port, events, window=20, response_timeout=2.0, not_bound_wait=0.5)
+        # Once the peer is gone every message left waits not_bound_wait for a bind,
+        # a window's worth at a time: 0.5 s made that wait alone ~70 s.
+        ch = await start_channel(peer.port, events, window=20, response_timeout=2.0, not_bound_wait=0.05)
         # Kill the peer while a large batch is in flight.
         batch = asyncio.ensure_future(ch.submit([msg(i, f"message {i}") for i in range(3000)]))
         assert await wait_until_async(lambda: len(events.reports) >= 50)
