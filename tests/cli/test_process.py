@@ -32,14 +32,14 @@ def test_tenant(server: Server):
 
 
 def test_user(server: Server, tenant):
-    created = run(server, "user", "create", tenant.name, "clerk", "--role", "member")
+    created = run(server, "user", "create", "clerk", "--tenant", tenant.name, "--role", "member")
     assert created["user_name"] == "clerk" and created["access_key"]
 
 
 def test_key(server: Server, tenant):
     # The secret is sealed under the data directory's master key: the server
     # accepting the new key shows the process used the server's.
-    new = run(server, "key", "create", tenant.name)
+    new = run(server, "key", "create", "--tenant", tenant.name)
     with server.http(TenantCreds(**{**tenant.__dict__, "access_key": new["access_key"], "secret_key": new["secret_key"]})) as c:
         assert c.get("/v3/projects").status_code == 200
 
@@ -53,7 +53,7 @@ def test_sms(server: Server):
 
 
 def test_filing(server: Server, tenant):
-    assert {f["state"] for f in run(server, "filing", "list", tenant.name)} == {"none"}
+    assert {f["state"] for f in run(server, "filing", "list", "--tenant", tenant.name)} == {"none"}
 
 
 def test_messages(server: Server, tenant):
@@ -67,3 +67,8 @@ def test_sandbox(server: Server):
 def test_channels_refusal_is_exit_status_1(server: Server):
     proc = server.cli("channels", "show", "no-such-channel", check=False, process=True)
     assert proc.returncode == 1 and proc.stderr.startswith("error: ") and "no-such-channel" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_aim(server: Server, tenant):
+    assert run(server, "aim", "quota", "--tenant", tenant.name)["used_bytes"] == 0
