@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from huaweicloudsdkkoomessage.v1 import AddCallBackRequest, AddCallbackRequestBody
 
-from tests.api.send_support import send, wait_for
+from tests.api.send_support import send
 from tests.conftest import start_server, stop_server
 from tests.support.receiver import Receiver
+from tests.support.wait import wait_until
 
 
 def test_a_busy_port_is_one_line_and_nothing_else(tmp_path: Path):
@@ -74,7 +75,7 @@ def test_first_start_banner_access_log_and_later_starts(info_server):
     with srv.http(srv.demo) as c:
         r = c.get("/tidings/v1/messages", params={"number": "13800138021"})
     rid = r.headers["x-request-id"]
-    wait_for(lambda: rid in srv.log_text(), what="the access log line")
+    wait_until(lambda: rid in srv.log_text(), what="the access log line")
     line = next(line for line in srv.log_text().splitlines() if rid in line)
     assert "INFO tidings.access" in line and "GET /tidings/v1/messages 200 " in line and "ms tenant=demo" in line
     assert any("POST /v1/aim/sms/messages 200" in line and "tenant=demo" in line for line in srv.log_text().splitlines())
