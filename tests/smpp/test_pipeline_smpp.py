@@ -121,7 +121,11 @@ def setup(request):
     try:
         for p in peers.values():
             p.start()
-        # The operator's configuration, before the first start.
+        # The operator's configuration, before the first start.  The node peer
+        # sends uplink to 12345: the demo signature takes 12344, the test's
+        # signature 12345 (uplink routes by the longest channel-number prefix).
+        # The range goes in before `migrate`, whose first start numbers the demo.
+        srv.cli("sms", "pool", "add", "--first", "12344", "--last", "12345")
         srv.cli("migrate")
         cli_channel(srv, PRIMARY, peers[PRIMARY].port)
         cli_channel(srv, BACKUP, peers[BACKUP].port)
@@ -134,9 +138,6 @@ def setup(request):
         srv.cli("channels", "route", "add", BACKUP, "--prefix", PREFIX[REFUSER], "--priority", "20")
         srv.cli("channels", "route", "add", HOLD_R, "--prefix", PREFIX[HOLD_R])
         srv.cli("channels", "route", "add", HOLD_F, "--prefix", PREFIX[HOLD_F])
-        # The node peer sends uplink to 12345: the demo signature takes 12344,
-        # the test's signature 12345 (uplink routes by the longest channel-number prefix).
-        srv.cli("sms", "pool", "add", "--first", "12344", "--last", "12345")
         srv.start()
         sender = ready_sender(srv, uplink=rx.url("/uplink"))
         assert sender.channel_num == "12345"
