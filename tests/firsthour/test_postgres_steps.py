@@ -13,9 +13,10 @@ from pathlib import Path
 
 import httpx
 
-from tests.api.send_support import send, wait_for
+from tests.api.send_support import send
 from tests.conftest import require_pg
 from tests.support.harness import Server, TenantCreds, create_pg_database, drop_pg_database, free_port
+from tests.support.wait import wait_until
 
 
 def test_the_readme_postgresql_steps_work_on_an_empty_database(tmp_path: Path):
@@ -49,7 +50,7 @@ def test_the_readme_postgresql_steps_work_on_an_empty_database(tmp_path: Path):
             except httpx.HTTPError:
                 return False
 
-        wait_for(up, timeout=60, what="tidings api")
+        wait_until(up, 60, what="tidings api")
         creds = TenantCreds(demo["tenant_id"], demo["tenant_name"], demo["project_id"], demo["user_name"], demo["access_key"], demo["secret_key"])
         sms = info["demo_sms"]
         resp = send(srv.sdk(creds), sms["notice_template_id"], ["13800138000"], ["李雷", "A1024"])
@@ -60,7 +61,7 @@ def test_the_readme_postgresql_steps_work_on_an_empty_database(tmp_path: Path):
             with srv.http(creds) as c:
                 return c.get(f"/tidings/v1/messages/{msg_id}").json().get("status") == "delivered"
 
-        wait_for(delivered, timeout=60, what="the worker to deliver the message")
+        wait_until(delivered, 60, what="the worker to deliver the message")
     finally:
         for p in procs:
             p.send_signal(signal.SIGTERM)
