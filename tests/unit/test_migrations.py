@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
-from tidings.store.migrate import upgrade
+from tidings.store.migrate import alembic_config, head, upgrade
 from tidings.store.models import Base
 
 
@@ -18,3 +18,10 @@ def test_migrations_match_models(tmp_path):
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_the_cheap_head_is_alembics_head():
+    """The CLI reads the head revision from the files without Alembic's script machinery."""
+    from alembic.script import ScriptDirectory
+
+    assert head() == ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

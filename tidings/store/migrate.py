@@ -3,19 +3,21 @@ and every CLI command before it touches the database)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-
 if TYPE_CHECKING:
+    from alembic.config import Config
+
     from tidings.store.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url)
@@ -23,13 +25,29 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
-def head(url: str) -> str | None:
-    from alembic.script import ScriptDirectory
+_REVISION = re.compile(r"""^(down_)?revision\s*(?::[^=]*)?=\s*(?:None|['"]([^'"]+)['"])""", re.M)
 
-    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+def head() -> str:
+    """The newest revision: the one no other migration builds on.  Read from
+    the files' ``revision``/``down_revision`` lines, because importing
+    Alembic's script machinery (Mako, Pygments) costs a CLI command more than
+    its whole database work; ``tests/unit/test_migrations.py`` holds it to
+    Alembic's own answer."""
+    revisions, bases = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for down, rev in _REVISION.findall(path.read_text()):
+            if rev:
+                (bases if down else revisions).add(rev)
+    heads = revisions - bases
+    if len(heads) != 1:
+        raise RuntimeError(f"expected one head revision, found {sorted(heads)}")
+    return heads.pop()
 
 
 async def ensure_current(db: Database) -> str | None:
@@ -37,16 +55,22 @@ async def ensure_current(db: Database) -> str | None:
 
     Returns the revision it started from (``"empty"`` for a database without a
     schema) when it migrated, None when nothing was to do.  The check is one
-    query, so commands can afford it every time."""
-    from alembic.runtime.migration import MigrationContext
+    query and no Alembic import, so every command can afford it."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
 
-    target = head(db.url)
     async with db.engine.connect() as conn:
-        current = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
-        if current == target:
+        try:
+            current = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+        except DBAPIError:  # no table yet: an empty database
+            current = None
+            await conn.rollback()
+        if current == head():
             return None
 
         def _upgrade(sync_conn) -> None:  # noqa: ANN001
+            from alembic import command
+
             cfg = alembic_config(db.url)
             cfg.attributes["connection"] = sync_conn
             command.upgrade(cfg, "head")
@@ -58,6 +82,8 @@ async def ensure_current(db: Database) -> str | None:
 
 def revision(url: str, message: str, rev_id: str) -> None:
     """Autogenerate a migration (developers only: ``python -m tidings.store.migrate``)."""
+    from alembic import command
+
     command.revision(alembic_config(url), message=message, autogenerate=True, rev_id=rev_id)
 
 
