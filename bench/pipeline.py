@@ -63,6 +63,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench import sitting, stages  # noqa: E402
+from tests.api.sms_support import pdf_bytes, png_bytes  # noqa: E402
 from tests.support.harness import free_port  # noqa: E402
 from tests.support.signer import SdkSigned  # noqa: E402
 
@@ -89,7 +90,7 @@ class ServerProcess:
     with ``workers`` > 0, ``tidings api`` and that many ``tidings worker``
     processes instead (after a first ``serve`` has bootstrapped the operator)."""
 
-    def __init__(self, tree: sitting.Tree, backend: str, extra: dict, workers: int = 0):
+    def __init__(self, tree: sitting.Tree, backend: str, extra: dict, workers: int = 0, hook: bool = False):
         self.tree = tree
         self.backend = backend
         self.workers = workers
@@ -106,6 +107,9 @@ class ServerProcess:
                         TIDINGS_ALLOW_PRIVATE_CALLBACKS="true", TIDINGS_LOG_LEVEL="warning", TIDINGS_EXTRA=json.dumps(extra),
                         TIDINGS_SHARED_DIR=str(sitting.SHARED))
         self.env.pop("PYTHONPATH", None)  # the tree's own venv decides what `tidings` is
+        self.hook_base = self.data_dir / "stages"
+        if hook:  # bench/hook/sitecustomize.py: database work by stage, measured in the server
+            self.env.update(PYTHONPATH=str(Path(__file__).resolve().parent / "hook"), TIDINGS_BENCH_STAGES=str(self.hook_base))
         self.proc: subprocess.Popen | None = None  # the one answering HTTP
         self.procs: list[subprocess.Popen] = []
 
@@ -269,10 +273,9 @@ class Receiver:
 
 
 # --- tenant setup through the API ------------------------------------------------------------
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010800000000376ef9240000000a49444154789c6360000000020001e221bc330000000049454e44ae426082"
-)
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+# The tests' own sample files, so the bench's uploads pass the same checks the tests' do.
+PNG = png_bytes()
+PDF = pdf_bytes()
 
 
 def setup_tenant(srv: ServerProcess, receiver_url: str) -> dict:
@@ -359,6 +362,10 @@ async def drive(srv: ServerProcess, args, peer: SmscPeer | None, profile_to: Pat
     pg_pids = pg_backends(srv.pg_name) if srv.pg_name else []
     profilers = [stages.Profiler(pid, profile_to.with_suffix(f".{i}.txt") if i else profile_to, args.profile_rate)
                  for i, pid in enumerate(srv.pids)] if profile_to else []
+    hook_t0 = None
+    if profile_to:
+        await asyncio.sleep(0.6)  # the hook writes its totals twice a second
+        hook_t0 = stages.read_hook(srv.hook_base)
     server_cpu.start()
     if peer_cpu:
         peer_cpu.start()
@@ -435,6 +442,9 @@ async def drive(srv: ServerProcess, args, peer: SmscPeer | None, profile_to: Pat
     # A backend that started during the run counts from zero; one that ended is missed.
     pg_s = sum(sitting.tree_cpu(p)[0] - pg_t0.get(p, 0.0) for p in pg_backends(srv.pg_name)) if srv.pg_name else None
     samples = [s for p in profilers for s in p.stop()] if profilers else None
+    if hook_t0 is not None:
+        await asyncio.sleep(0.6)
+        hook = stages.hook_delta(hook_t0, stages.read_hook(srv.hook_base))
     rss_end, hwm = rss_kb(srv.pids)
     await client.aclose()
     rx.server.close()
@@ -472,6 +482,7 @@ async def drive(srv: ServerProcess, args, peer: SmscPeer | None, profile_to: Pat
         result["postgres_cpu_us_per_msg"] = round(pg_s * per_msg)
     if samples is not None:
         result["_samples"] = samples
+        result["_hook"] = hook
     return result
 
 
@@ -542,7 +553,7 @@ def run_once(tree: sitting.Tree, args, index: int) -> dict:
     extra = {"sandbox": {"latency_ms": list(args.latency)}}
     load_before = sitting.loadavg()
     peer = SmscPeer(args.dlr_delay_ms) if args.channel == "smpp" else None
-    srv = ServerProcess(tree, args.backend, extra, args.workers)
+    srv = ServerProcess(tree, args.backend, extra, args.workers, hook=args.profile)
     profile_to = Path(args.profile_dir) / f"pipeline-{args.channel}-{args.backend}-{tree.label}-{tree.commit}-{index}.txt" if args.profile else None
     try:
         srv.start()
@@ -567,9 +578,10 @@ def run_once(tree: sitting.Tree, args, index: int) -> dict:
 
 def show(res: dict) -> None:
     samples = res.pop("_samples", None)
+    hook = res.pop("_hook", None)
     print(json.dumps(res, indent=2), flush=True)
     if samples:
-        print(stages.report(samples, res["server_cpu_us_per_msg"]), flush=True)
+        print(stages.report(samples, res["server_cpu_us_per_msg"], hook=hook, messages=res["messages"] - res["lost"]), flush=True)
 
 
 KEYS = ["end_to_end_msgs_per_s", "sustained_msgs_per_s", "accept_msgs_per_s", "server_cpu_us_per_msg", "server_cpu_cores",

@@ -13,6 +13,7 @@ work belongs to the stages in proportion to the statements they run.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import signal
@@ -75,14 +76,14 @@ def below_loop(frames: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def stage_of(thread: str, frames: list[tuple[str, str]]) -> str:
-    files = [f for _, f in below_loop(frames)]
     if thread != "MainThread":
-        return SQLITE_THREAD if any("/aiosqlite/" in f for f in files) else OTHER_THREADS
+        return SQLITE_THREAD if any("/aiosqlite/" in f for _, f in frames) else OTHER_THREADS
+    if not any(_LOOP.search(f) for _, f in frames):
+        return ORM_HIDDEN  # a greenlet's stack ends at its own first frame, not at the event loop
+    files = [f for _, f in below_loop(frames)]
     for stage, pattern in STAGES:
         if any(pattern.search(f) for f in files):
             return stage
-    if files and "/sqlalchemy/" in files[0]:
-        return ORM_HIDDEN
     return OTHER
 
 
@@ -145,10 +146,59 @@ class Profiler:
         return parse(self.out.read_text())
 
 
-def report(samples, cpu_us_per_msg: float | None, n_top: int = 15) -> str:
+# --- the database work the hook measured (bench/hook/sitecustomize.py) ---------------------------
+def read_hook(base: Path) -> dict:
+    """The hook's totals of every server process, added up: {"sqlite_thread":
+    {stage: s}, "greenlet": {stage: s}, "active": [...], "errors": [...]}."""
+    out: dict = {"sqlite_thread": {}, "greenlet": {}, "active": set(), "errors": []}
+    for f in base.parent.glob(base.name + ".*.json"):
+        try:
+            snap = json.loads(f.read_text())
+        except (OSError, ValueError):
+            continue
+        out["active"] |= set(snap.get("active", []))
+        out["errors"] += snap.get("errors", [])
+        for kind in ("sqlite_thread", "greenlet"):
+            for stage, sec in snap.get(kind, {}).items():
+                out[kind][stage] = out[kind].get(stage, 0.0) + sec
+    return out
+
+
+def hook_delta(before: dict, after: dict) -> dict:
+    d = {k: {s: v - before[k].get(s, 0.0) for s, v in after[k].items()} for k in ("sqlite_thread", "greenlet")}
+    return {**d, "active": sorted(after["active"]), "errors": after["errors"]}
+
+
+def combined(samples, hook: dict, cpu_s: float) -> dict[str, float]:
+    """CPU seconds per stage: the database work as the hook measured it, plus
+    the rest of the server's CPU shared out by py-spy's samples outside
+    greenlets and the SQLite thread."""
+    db = {}
+    for kind in ("sqlite_thread", "greenlet"):
+        for stage, sec in hook[kind].items():
+            db[stage] = db.get(stage, 0.0) + sec
+    rest = max(0.0, cpu_s - sum(db.values()))
+    direct = {s: v for s, v in shares(samples).items() if s not in (ORM_HIDDEN, SQLITE_THREAD)}
+    norm = sum(direct.values()) or 1.0
+    stages = [s for s, _ in STAGES] + [OTHER_THREADS, OTHER]
+    return {s: db.get(s, 0.0) + rest * direct.get(s, 0.0) / norm for s in stages if db.get(s) or direct.get(s)}
+
+
+def report(samples, cpu_us_per_msg: float | None, n_top: int = 15, hook: dict | None = None, messages: int = 0) -> str:
     lines = []
     total = sum(k for _, _, k in samples)
-    lines.append(f"  server CPU by stage (py-spy, {total} samples):")
+    if hook and hook["active"] == ["greenlet", "sqlite_thread"] and cpu_us_per_msg and messages:
+        cpu_s = cpu_us_per_msg * messages / 1e6
+        lines.append("  server CPU by stage (database work measured in the server by the bench hook, the rest shared out by py-spy):")
+        for stage, sec in combined(samples, hook, cpu_s).items():
+            sq, gr = hook["sqlite_thread"].get(stage, 0.0), hook["greenlet"].get(stage, 0.0)
+            lines.append(f"    {stage:<40} {sec / cpu_s * 100:5.1f} % {sec * 1e6 / messages:7.0f} µs/msg"
+                         f"   (of which SQLite thread {sq * 1e6 / messages:4.0f}, SQLAlchemy greenlet {gr * 1e6 / messages:4.0f})")
+    elif hook and hook["active"]:
+        lines.append(f"  bench hook partly active {hook['active']}: {hook['errors']}")
+        for kind in ("sqlite_thread", "greenlet"):
+            lines += [f"    {kind} {stage:<40} {sec * 1e6 / max(1, messages):7.0f} µs/msg" for stage, sec in hook[kind].items()]
+    lines.append(f"  server CPU by stage (py-spy alone, {total} samples):")
     for stage, share in shares(samples).items():
         us = f"{share * cpu_us_per_msg:7.0f} µs/msg" if cpu_us_per_msg else ""
         lines.append(f"    {stage:<40} {share * 100:5.1f} %  {us}")
