@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from tidings.api import errors, openapi
 from tidings.api.gateway import GatewayMiddleware
 from tidings.api.routes import ROUTERS
+from tidings.api.text_guard import refuse_control_characters
 from tidings.config import Settings
 from tidings.context import AppContext
 from tidings.runtime import ServiceRunner, build_services
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
         version="0.1.0",
         description="Self-hosted smart messaging, wire-compatible with the KooMessage API",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.ctx = ctx
     errors.install(app)

@@ -99,3 +99,26 @@ def test_settings_stored_before_the_checks_are_read_tolerantly(server: Server, t
         assert r.status_code == 200 and r.json()["settings"] == {"auto_approve": True, "international": True}, r.text
     with server.http(tenant) as c:
         assert c.get("/v1/sms/apps").status_code == 200
+
+
+def test_control_characters_in_free_text_fields_are_refused_naming_the_field(server: Server, tenant):
+    with server.http(tenant) as c:
+        for method, path, kwargs, field in (
+            ("POST", "/v1/sms/apps", {"json": {"app_name": "shop\u202egnp"}}, "app_name"),
+            ("POST", "/v1/sms/apps", {"json": {"app_name": "shop\x1b[2J"}}, "app_name"),
+            ("POST", "/v1/aim/sms/diff-messages", {"json": {"sms_content": [{"to": ["13800138000"], "template_id": "t\x00"}]}},
+             "sms_content[0].template_id"),
+            ("GET", "/v1/sms/templates", {"params": {"template_name": "a\x07b"}}, "template_name"),
+            ("GET", "/tidings/v1/messages", {"params": {"task_id": "\u2066x"}}, "task_id"),
+        ):
+            r = c.request(method, path, **kwargs)
+            assert r.status_code == 400, (path, r.text)
+            body = r.json()
+            assert body["error_code"] == "KM.00000001" and f"Invalid parameter {field}:" in body["error_msg"], body
+            assert "control characters" in body["error_msg"]
+    with server.admin() as c:
+        r = c.post("/admin/v1/tenants", json={"name": "ok-name", "admin_user": "ad\x85min"})
+        assert r.status_code == 400 and "admin_user" in r.json()["error_msg"], r.text
+        # A line feed is text.
+        r = c.post("/admin/v1/tenants", json={"name": "lf-" + tenant.name[-8:], "admin_user": "first\nsecond"})
+        assert r.status_code == 200, r.text

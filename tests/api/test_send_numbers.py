@@ -47,6 +47,15 @@ def test_bad_params_refuse_every_number_of_the_group(server: Server, sender):
     assert resp.result[0].send_status == "E200028"
 
 
+def test_control_characters_in_variable_values_refuse_the_numbers(server: Server, sender):
+    for value in ("张\u202e三", "张\x1b[2J", "张\x00三"):
+        resp = send(sender.sdk, sender.notice_tpl, ["13800138020"], [value])
+        assert resp.result[0].send_status == "E200028", value
+        desc = message(server, sender.creds, resp.result[0].msg_id)["status_desc"]
+        assert "template_params[0]" in desc and "control characters" in desc, desc
+    assert send(sender.sdk, sender.notice_tpl, ["13800138020"], ["张三\n李四"]).result[0].send_status == "000000"
+
+
 def test_code_frequency_limit_per_number(server: Server, sender):
     first = send(sender.sdk, sender.code_tpl, ["13800138020", "13800138021"], ["1111"])
     assert [r.send_status for r in first.result] == ["000000", "000000"]

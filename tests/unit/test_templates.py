@@ -73,3 +73,14 @@ def test_code_template_detection():
     assert not t.is_code_template(send("PROMOTION_TYPE", [code]))
     assert not t.is_code_template(send("NOTIFY_TYPE", [code, t.TemplateVariable(2, "CHARDIGIT", 20)]))
     assert not t.is_code_template(send("NOTIFY_TYPE", [t.TemplateVariable(1, "TEXT", 20)]))
+
+
+def test_params_refuse_control_characters_and_bidi_overrides():
+    v = t.variables_of([D(1, "TEXT", "name"), D(2, "DATETIME")])
+    for bad, code in (("a\x00b", "U+0000"), ("\x1b[31m", "U+001B"), ("abc\u202egnp", "U+202E"), ("a\x85b", "U+0085"),
+                      ("a\u2066b", "U+2066"), ("a\ud800", "U+D800"), ("a\x7f", "U+007F"), ("a\rb", "U+000D")):
+        reason = t.check_params(v, [bad, "2024-05-01"])
+        assert reason and "${1}" in reason and "control characters" in reason and code in reason, (bad, reason)
+    # A line feed is text in TEXT values, nowhere else.
+    assert t.check_params(v, ["第一行\n第二行", "2024-05-01"]) is None
+    assert "${2}" in t.check_params(v, ["张三", "2024-05-01\n"])

@@ -14,12 +14,17 @@ MONEY      1-20    digits, ``.``, Chinese numerals (IP addresses pass too)
 TEXT       1-20    anything except ``. 。 ' < > { }``
 NEWTEXT    1-100   a short link (Tidings' choice: custom domains are longer)
 =========  ======  ===========================================================
+
+No value may carry a control character, a bidirectional override or a lone
+surrogate (:mod:`tidings.domain.text`); a line feed only in ``TEXT``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from tidings.domain.text import RULE, forbidden_character
 
 TEMPLATE_TYPES = ("NOTIFY_TYPE", "PROMOTION_TYPE")
 VARIABLE_TYPES = ("PHONE", "NEWTEXT", "CHARDIGIT", "DATETIME", "MONEY", "TEXT")
@@ -154,6 +159,8 @@ def check_params(variables: tuple[TemplateVariable, ...] | list[TemplateVariable
             return f"{name} must not be empty"
         if len(value) > var.max_length:
             return f"{name} must be at most {var.max_length} characters"
+        if (bad := forbidden_character(value, allow_newline=var.type == "TEXT")) is not None:
+            return f"{name} {RULE} (found {bad})"
         pattern = _CHARSETS.get(var.type)
         if pattern is not None and not pattern.match(value):
             return f"{name} allows {_CHARSET_WORDS[var.type]}"

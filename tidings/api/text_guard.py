@@ -1,0 +1,67 @@
+"""Every free-text field of every request is refused with 400 naming the
+field when it carries a control character (line feed allowed), a
+bidirectional override or a lone surrogate (:mod:`tidings.domain.text`):
+query parameters, JSON bodies and URL-encoded forms alike, before
+authentication, before anything is stored.
+
+Template variable values (``template_params``) are skipped here: the send
+operations refuse those per number (``E200028``), as KooMessage does.
+
+Cheap on the hot path: the raw body is first searched for anything that could
+decode to such a character (a JSON escape, a C1 or bidi byte sequence, DEL);
+only a body containing one is walked, and FastAPI's parse is reused.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import Request
+
+from tidings.api.errors import invalid
+from tidings.domain.text import RULE, forbidden_character
+
+PER_NUMBER_FIELDS = frozenset({"template_params"})
+
+_SUSPECT = re.compile(rb"\\[bfnrtu]|\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
+def _check(field: str, value: str) -> None:
+    if (bad := forbidden_character(value)) is not None:
+        raise invalid(field or "body", f"{RULE} (found {bad})")
+
+
+def _walk(value: Any, path: str) -> None:
+    if isinstance(value, str):
+        _check(path, value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key in PER_NUMBER_FIELDS:
+                continue
+            _walk(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _walk(item, f"{path}[{i}]")
+
+
+async def refuse_control_characters(request: Request) -> None:
+    for name, value in request.query_params.multi_items():
+        _check(name, value)
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        form = await request.form()
+        for name, value in form.multi_items():
+            if isinstance(value, str):
+                _check(name, value)
+        return
+    if "json" not in content_type:
+        return
+    body = await request.body()
+    if not _SUSPECT.search(body):
+        return
+    try:
+        data = await request.json()
+    except ValueError:
+        return  # not JSON: the operation's own parsing answers that
+    _walk(data, "")
