@@ -128,6 +128,11 @@ def test_filters_and_paging(server: Server, tenant, sdk):
     assert listed(sdk, begin_time="2020-01-01T00:00:00Z", end_time="2099-01-01T00:00:00Z").page_info.total == 4
     other = server.sdk(server.create_tenant())
     assert listed(other).page_info.total == 0 and listed(other, tpl_id=ids[0]).page_info.total == 0
+    sdk.update_personal_template_state(UpdatePersonalTemplateStateRequest(tpl_id=ids[1], body=UpdatePersonalTemplateStateDataRequest(tpl_state=0)))
+    with server.http(tenant) as c:  # Tidings' extra filters
+        assert [t["tpl_id"] for t in c.get("/v1/aim/templates", params={"tpl_state": 0}).json()["templates"]] == [ids[1]]
+        assert c.get("/v1/aim/templates", params={"audit_state": 1}).json()["page_info"]["total"] == 4
+        assert c.get("/v1/aim/templates", params={"audit_state": 2}).json()["page_info"]["total"] == 0
 
 
 def test_state_and_delete(server: Server, sdk):

@@ -84,8 +84,11 @@ async def list_aim_templates(
     is_only_status: str | None = Query(default=None),
     offset: int = Query(default=0, ge=0, le=1_000_000),
     limit: int = Query(default=20, ge=1, le=100),
+    audit_state: int | None = Query(default=None, ge=0, le=3),
+    tpl_state: int | None = Query(default=None, ge=0, le=1),
     principal: Principal = Depends(tenant_principal),
 ) -> dict:
+    """``audit_state`` and ``tpl_state`` are Tidings' extra filters (the SDK does not send them)."""
     if tpl_type not in (None, "", "public", "private"):
         raise invalid("tpl_type", "must be public or private")
     if bool(begin_time) != bool(end_time):
@@ -98,7 +101,7 @@ async def list_aim_templates(
         raise invalid("begin_time", "must not be after end_time")
     only_status = bool(_bool("is_only_status", is_only_status))
     filters = store.TemplateFilter(tpl_id=tpl_id or None, tpl_name=tpl_name or None, tpl_type=tpl_type or None, makers=_makers(factory_type),
-                                   has_param=_bool("has_param", has_param), begin=begin, end=end)
+                                   has_param=_bool("has_param", has_param), begin=begin, end=end, audit_state=audit_state, tpl_state=tpl_state)
     ctx = ctx_of(request)
     async with ctx.db.read() as session:
         rows, total = await store.list_templates(session, principal.tenant_id, filters, offset, limit)

@@ -139,13 +139,16 @@ class TemplateFilter:
     has_param: bool | None = None
     begin: datetime | None = None
     end: datetime | None = None
+    audit_state: int | None = None
+    tpl_state: int | None = None
 
 
 async def list_templates(session: AsyncSession, tenant_id: str, f: TemplateFilter, offset: int, limit: int) -> tuple[list[AimTemplate], int]:
     own = AimTemplate.tenant_id == tenant_id
     public = AimTemplate.public.is_(True)
     scope = own if f.tpl_type == "private" else public if f.tpl_type == "public" else or_(own, public)
-    stmt = where_given(select(AimTemplate).where(scope, AimTemplate.deleted_at.is_(None)), (AimTemplate.id, f.tpl_id), (AimTemplate.name, f.tpl_name))
+    stmt = where_given(select(AimTemplate).where(scope, AimTemplate.deleted_at.is_(None)), (AimTemplate.id, f.tpl_id), (AimTemplate.name, f.tpl_name),
+                       (AimTemplate.audit_state, f.audit_state), (AimTemplate.tpl_state, f.tpl_state))
     if f.makers:
         enabled = select(AimTemplateMaker.template_id).where(AimTemplateMaker.maker.in_(f.makers), AimTemplateMaker.submitted.is_(True))
         stmt = stmt.where(AimTemplate.id.in_(enabled))

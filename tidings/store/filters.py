@@ -11,6 +11,6 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 def where_given(stmt: Select, *pairs: tuple[InstrumentedAttribute, Any]) -> Select:
     for column, value in pairs:
-        if value:
+        if value is not None and value != "":  # 0 and False are values (tpl_state=0)
             stmt = stmt.where(column == value)
     return stmt
