@@ -18,7 +18,7 @@ def test_send_one_code_is_accepted_and_delivered(server: Server, sender):
     resp = send(sender.sdk, sender.code_tpl, ["13800138000"], ["123456"], extend="order-42")
     assert resp.status == "Success" and resp.task_id
     [r] = resp.result
-    assert (r.to, r.channel_num, r.send_status) == ("13800138000", sender.channel_num, "000000")
+    assert (r.to, r.channel_num, r.send_status) == ("+8613800138000", sender.channel_num, "000000")
     assert r.msg_id and r.create_time.endswith("Z")
     m = wait_final(server, sender.creds, r.msg_id)
     assert m["status"] == "delivered" and m["status_code"] == "DELIVRD"

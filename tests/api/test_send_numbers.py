@@ -23,7 +23,10 @@ def test_refused_numbers_do_not_fail_the_request(server: Server, sender):
     to = ["13800138001", "+8613800138002", "8613800138003", "1380013800", "138-0013-8004", "12000138000", "13800138001", "+447911123456", "1" * 22]
     resp = send(sender.sdk, sender.notice_tpl, to, ["李雷"])
     assert resp.status == "Success"
-    assert [r.to for r in resp.result] == to  # one result per number, in order, echoed as sent
+    # One result per number, in order; a readable number answered as +<E.164> (openapi.json's
+    # example answers +86139... for 139...), an unreadable one echoed as sent.
+    assert [r.to for r in resp.result] == ["+8613800138001", "+8613800138002", "+8613800138003", "1380013800", "138-0013-8004",
+                                           "12000138000", "+8613800138001", "+447911123456", "1" * 22]
     codes = [r.send_status for r in resp.result]
     assert codes == ["000000", "000000", "000000", "E200031", "E200031", "E200031", "E200041", "E200031", "E200031"]
     assert len({r.msg_id for r in resp.result}) == len(to)
@@ -93,9 +96,9 @@ def test_diff_messages_gives_results_per_group(server: Server, sender):
     )
     assert resp.status == "Success"
     assert [(r.to, r.send_status) for r in resp.result] == [
-        ("13800138040", "000000"),
-        ("13800138041", "000000"),
-        ("13800138040", "000000"),  # another content: not a duplicate
+        ("+8613800138040", "000000"),
+        ("+8613800138041", "000000"),
+        ("+8613800138040", "000000"),  # another content: not a duplicate
         ("bad", "E200031"),
     ]
     assert {r.channel_num for r in resp.result} == {sender.channel_num}

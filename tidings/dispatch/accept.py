@@ -281,10 +281,17 @@ async def commit(
     return body
 
 
+def answered_number(v: Verdict) -> str:
+    """``result[].to``: the number in E.164 with ``+`` (``+8613800138000`` for
+    ``13800138000``, as openapi.json's example answers), whatever spelling was
+    sent; a number that could not be read is echoed as sent."""
+    return "+" + v.number if v.number else v.to
+
+
 def response_body(task_id: str, p: Plan, now: datetime, accepted: int) -> dict:
     create_time = wire_z(now)
     result = [
-        {"to": v.to, "channel_num": p.channel_num, "msg_id": v.msg_id, "send_status": v.code, "create_time": create_time}
+        {"to": answered_number(v), "channel_num": p.channel_num, "msg_id": v.msg_id, "send_status": v.code, "create_time": create_time}
         for verdicts in p.verdicts
         for v in verdicts
     ]
