@@ -585,7 +585,7 @@ def show(res: dict) -> None:
 
 
 KEYS = ["end_to_end_msgs_per_s", "sustained_msgs_per_s", "accept_msgs_per_s", "server_cpu_us_per_msg", "server_cpu_cores",
-        "accept_to_callback_p50_ms", "accept_to_callback_p99_ms", "rss_end_mb"]
+        "postgres_cpu_us_per_msg", "peer_cpu_us_per_msg", "lost", "accept_to_callback_p50_ms", "accept_to_callback_p99_ms", "rss_end_mb"]
 
 
 def main() -> None:

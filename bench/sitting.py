@@ -160,6 +160,8 @@ def compare(results: list[tuple[Tree, dict]], keys: list[str]) -> str:
     head = f"{'figure (median of ' + str(len(sides[labels[-1]])) + ')':<34}" + "".join(f"{lab + ' ' + commits[lab]:>26}" for lab in labels)
     lines = [head + (f"{'HEAD / baseline':>17}" if len(labels) == 2 else "")]
     for key in keys:
+        if not any(key in r for _, r in results):
+            continue
         vals = [median([r[key] for r in sides[lab] if isinstance(r.get(key), (int, float))]) for lab in labels]
         row = f"{key:<34}" + "".join(f"{v:>26,.2f}" if abs(v) < 10 else f"{v:>26,.0f}" for v in vals)
         if len(vals) == 2 and vals[0]:
