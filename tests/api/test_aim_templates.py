@@ -14,6 +14,8 @@ from huaweicloudsdkkoomessage.v1 import (
     AddCallbackRequestBody,
     CreateAimPersonalTemplateRequest,
     DeleteAimPersonalTemplateRequest,
+    DeleteTemplateMaterialRequest,
+    DeleteTemplateMaterialRequestBody,
     ListAimTemplatesRequest,
     UpdatePersonalTemplateStateDataRequest,
     UpdatePersonalTemplateStateRequest,
@@ -87,7 +89,8 @@ def test_refusals_name_field_and_limit_and_write_nothing(server: Server, sdk):
 
 
 def test_material_references_must_be_the_tenants_own_of_the_right_rate(server: Server, sdk):
-    wide = data_of(upload(sdk, "image", image_bytes(1600, 900), image_rate="sixteenToNine"))["aim_resource_id"]
+    wide_material = data_of(upload(sdk, "image", image_bytes(1600, 900), image_rate="sixteenToNine"))
+    wide = wide_material["aim_resource_id"]
     square = data_of(upload(sdk, "image", image_bytes(400, 400), image_rate="oneToOne"))["aim_resource_id"]
     tid = create(sdk, sample_request("StandardImageAndText", sources={"sixteenToNine": wide}))
     assert listed(sdk, tpl_id=tid).page_info.total == 1
@@ -101,6 +104,12 @@ def test_material_references_must_be_the_tenants_own_of_the_right_rate(server: S
     missing = refused(other, sample_request("StandardImageAndText", sources={"sixteenToNine": "123456789012345678"}))
     assert foreign.error_code == missing.error_code == "KM.80040012"
     assert foreign.error_msg.replace(wide, "ID") == missing.error_msg.replace("123456789012345678", "ID")
+    # A material a live template uses cannot go to the recycle bin; once the template is deleted it can.
+    remove = DeleteTemplateMaterialRequest(body=DeleteTemplateMaterialRequestBody(material_ids=[wide_material["material_id"]]))
+    err = koo_error(lambda: sdk.delete_template_material(remove))
+    assert err.error_code == "KM.80020020" and f"used by template {tid}" in err.error_msg
+    sdk.delete_aim_personal_template(DeleteAimPersonalTemplateRequest(tpl_id=tid))
+    assert sdk.delete_template_material(remove).status == "200"
 
 
 def test_filters_and_paging(server: Server, tenant, sdk):

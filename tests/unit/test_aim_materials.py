@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from tidings.aim import materials, mp4
 from tidings.aim.requests import UploadMaterial
-from tidings.aim.sweeper import referenced_ids, sweep_once
+from tidings.aim.store import referenced_ids
+from tidings.aim.sweeper import sweep_once
 from tidings.config import Settings
 from tidings.context import AppContext
 from tidings.storage import storage_of

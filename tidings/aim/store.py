@@ -273,22 +273,47 @@ async def thumbnails_of(session: AsyncSession, video_ids: list[str]) -> dict[str
     return out
 
 
+MATERIAL_IN_USE = "KM.80020020"
+
+
+def referenced_ids(request: dict) -> set[str]:
+    """The material ids (src_type 1) a stored create request references."""
+    out: set[str] = set()
+    for page in request.get("pages") or []:
+        for item in page.get("contents") or []:
+            if item.get("src_type") == 1:
+                out.update(v for k in ("src", "cover", "oppo_background", "vivo_background") if (v := item.get(k)))
+    return out
+
+
+async def live_references(session: AsyncSession, tenant_ids: set[str]) -> dict[str, str]:
+    """``aim_resource_id`` -> a live (not deleted) template of these tenants using it."""
+    rows = await session.execute(select(AimTemplate.id, AimTemplate.request).where(AimTemplate.tenant_id.in_(tenant_ids), AimTemplate.deleted_at.is_(None)))
+    return {rid: tpl_id for tpl_id, request in rows for rid in referenced_ids(request or {})}
+
+
 async def recycle(session: AsyncSession, tenant_id: str, material_ids: list[str], actor: str) -> list[str]:
-    """Move materials (and a video's covers) to the recycle bin; they still count."""
+    """Move materials (and a video's covers) to the recycle bin; they still
+    count.  Refused, for all of them, while a live template uses one: its
+    card would lose the picture."""
     rows = list((await session.execute(select(AimMaterial).where(AimMaterial.tenant_id == tenant_id, AimMaterial.id.in_(material_ids),
                                                                  AimMaterial.deleted_at.is_(None)))).scalars())
     found = {m.id for m in rows}
     missing = [m for m in material_ids if m not in found]
     if missing:
         raise not_found("KM.80020016", f"Material {missing[0]}")
-    now = utcnow()
     videos = [m.id for m in rows if m.resource_type == "video"]
-    for m in rows:
+    covers = list((await session.execute(select(AimMaterial).where(AimMaterial.video_id.in_(videos), AimMaterial.deleted_at.is_(None)))).scalars()) if videos else []
+    used = await live_references(session, {tenant_id})
+    for m in rows + covers:
+        if m.aim_resource_id in used:
+            raise KooError(MATERIAL_IN_USE, f"Invalid parameter material_ids: material {m.id} ({m.aim_resource_id}) is used by template "
+                                            f"{used[m.aim_resource_id]}; delete that template first")
+    now = utcnow()
+    for m in rows + covers:
         m.deleted_at = now
-    if videos:
-        await session.execute(update(AimMaterial).where(AimMaterial.video_id.in_(videos), AimMaterial.deleted_at.is_(None)).values(deleted_at=now))
     await audit(session, actor=actor, action="aim_material.recycle", object_type="aim_material", object_id=",".join(material_ids)[:64],
-                tenant_id=tenant_id, detail={"material_ids": material_ids})
+                tenant_id=tenant_id, detail={"material_ids": material_ids, "covers": [c.id for c in covers]})
     return material_ids
 
 

@@ -25,20 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from tidings.aim import store
 from tidings.context import AppContext
 from tidings.storage import storage_of
-from tidings.store.models.aim import AimMaterial, AimMaterialSweep, AimTemplate
+from tidings.store.models.aim import AimMaterial, AimMaterialSweep
 from tidings.timeutil import utcnow
 
 log = logging.getLogger("tidings.aim.sweeper")
-
-
-def referenced_ids(request: dict) -> set[str]:
-    """The material ids (src_type 1) a stored create request references."""
-    out: set[str] = set()
-    for page in request.get("pages") or []:
-        for item in page.get("contents") or []:
-            if item.get("src_type") == 1:
-                out.update(v for k in ("src", "cover", "oppo_background", "vivo_background") if (v := item.get(k)))
-    return out
 
 
 @dataclass
@@ -66,8 +56,7 @@ async def sweep_once(ctx: AppContext, *, worker: str | None = None, batch: int =
             if not candidates:
                 break
             tenants = {m.tenant_id for m in candidates}
-            live = (await session.execute(select(AimTemplate.request).where(AimTemplate.tenant_id.in_(tenants), AimTemplate.deleted_at.is_(None)))).scalars()
-            used = set().union(*(referenced_ids(r or {}) for r in live))
+            used = await store.live_references(session, tenants)
             keep = [m.id for m in candidates if m.deleted_at is None and m.aim_resource_id in used]
             purge = [m for m in candidates if m.id not in keep]
             if keep:
