@@ -122,3 +122,36 @@ def test_control_characters_in_free_text_fields_are_refused_naming_the_field(ser
         # A line feed is text.
         r = c.post("/admin/v1/tenants", json={"name": "lf-" + tenant.name[-8:], "admin_user": "first\nsecond"})
         assert r.status_code == 200, r.text
+
+
+def _raw_exchange(server: Server, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(request)
+        raw = b""
+        while chunk := sock.recv(65536):  # the server closes after answering
+            raw += chunk
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, v in (ln.split(":", 1) for ln in lines[1:] if ":" in ln)}
+    return int(lines[0].split()[1]), headers, body
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"BREW /v1/sms/apps HTTP/1.1\r\nHost: x\r\n\r\n",  # unknown method
+        b"GET /v1/sms/apps HTTP/1.1\r\nHost: x\r\nX-Note: a\x01b\r\n\r\n",  # control character in a header
+        b"GET /v1/sms/apps HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",  # malformed chunk
+        b"GET /v1 sms HTTP/1.1\r\n\r\n",  # malformed request line
+    ],
+)
+def test_requests_the_http_parser_refuses_are_answered_in_koomessage_format(server: Server, request_bytes):
+    import json
+
+    status, headers, body = _raw_exchange(server, request_bytes)
+    assert status == 400
+    assert headers["content-type"] == "application/json" and headers["connection"] == "close"
+    answer = json.loads(body)
+    assert answer["error_code"] == "APIGW.0201" and answer["request_id"] == headers["x-request-id"] != ""

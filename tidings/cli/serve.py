@@ -73,6 +73,7 @@ def serve(settings: Settings, *, run_workers: bool, bootstrap: bool, host: str |
     """``serve`` (bootstrap: the first start's accounts and the banner) and ``api``."""
     import uvicorn
 
+    from tidings.api.http_protocol import KooHttpProtocol
     from tidings.app import create_app
     from tidings.context import AppContext
     from tidings.logs import configure
@@ -91,7 +92,7 @@ def serve(settings: Settings, *, run_workers: bool, bootstrap: bool, host: str |
     ctx = AppContext.build(settings)  # a fresh engine for uvicorn's event loop
     application = create_app(settings, ctx=ctx, run_workers=run_workers)
     config = uvicorn.Config(application, host=settings.host, port=settings.port, log_level=settings.log_level,
-                            access_log=False, log_config=None)
+                            access_log=False, log_config=None, http=KooHttpProtocol)
     uvicorn.Server(config).run(sockets=[sock])
 
 
