@@ -154,10 +154,12 @@ async def list_templates(session: AsyncSession, tenant_id: str, f: TemplateFilte
         stmt = stmt.where(AimTemplate.id.in_(enabled))
     if f.begin is not None and f.end is not None:
         stmt = stmt.where(AimTemplate.created_at.between(f.begin, f.end))
-    rows = list((await session.execute(stmt.order_by(AimTemplate.created_at.desc(), AimTemplate.id))).scalars())
-    if f.has_param is not None:  # params is JSON: filter here rather than per dialect
-        rows = [t for t in rows if bool(t.params) == f.has_param]
-    return rows[offset:offset + limit], len(rows)
+    if f.has_param is not None:  # json_array_length exists on SQLite and PostgreSQL alike
+        count = func.coalesce(func.json_array_length(AimTemplate.params), 0)
+        stmt = stmt.where(count > 0 if f.has_param else count == 0)
+    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+    rows = (await session.execute(stmt.order_by(AimTemplate.created_at.desc(), AimTemplate.id).offset(offset).limit(limit))).scalars().all()
+    return list(rows), total
 
 
 async def set_state(session: AsyncSession, tpl: AimTemplate, state: int, desc: str, actor: str) -> None:
