@@ -236,3 +236,7 @@ def test_auto_approve_tenant_and_the_cli(server: Server):
     assert t.audit_state == 2 and [(f.factory_type, f.state) for f in t.factory_info] == [("HuaWei", 2), ("VIVO", 1)]
     shown = server.cli_json("aim", "templates", "--tenant", plain.name)
     assert [x["tpl_id"] for x in shown["templates"]] == [tid]
+    one = server.cli_json("aim", "show", tid)
+    assert (one["tenant_id"], one["card_id"], one["deleted"]) == (plain.tenant_id, "Video", False) and json.loads(one["pages"])
+    swept = server.cli_json("aim", "sweep")
+    assert swept["day"] and swept["purged"] == 0  # ran now, or the server's sweeper already ran today

@@ -65,12 +65,13 @@ async def _material(ctx, tenant_id, *, kind="image", used_days_ago=0, deleted=Fa
     return m
 
 
-async def test_the_sweeper_purges_the_recycle_bin_and_idle_materials_once_a_day(ctx):
+async def test_the_sweeper_purges_materials_unused_for_30_days_once_a_day(ctx):
     async with ctx.db.write() as s:
         tenant_id = (await create_tenant(s, "t")).id
     fresh = await _material(ctx, tenant_id, used_days_ago=2)
     idle = await _material(ctx, tenant_id, used_days_ago=31)
-    recycled = await _material(ctx, tenant_id, deleted=True)
+    recycled = await _material(ctx, tenant_id, deleted=True, used_days_ago=31)
+    binned = await _material(ctx, tenant_id, deleted=True, used_days_ago=3)  # in the bin, still counted, not old enough
     video = await _material(ctx, tenant_id, kind="video", used_days_ago=40)
     cover = await _material(ctx, tenant_id, kind="thumbnail", video_id=video.id)
     kept = await _material(ctx, tenant_id, used_days_ago=60, rid="700000000000000001")
@@ -82,7 +83,7 @@ async def test_the_sweeper_purges_the_recycle_bin_and_idle_materials_once_a_day(
     async with ctx.db.read() as s:
         left = {m.id: m for m in (await s.execute(select(AimMaterial))).scalars()}
         sweep = await s.get(AimMaterialSweep, result.day)
-    assert set(left) == {fresh.id, kept.id}
+    assert set(left) == {fresh.id, kept.id, binned.id}
     assert left[kept.id].last_used_at > utcnow() - timedelta(minutes=1)  # a live template uses it
     assert (sweep.worker, sweep.purged, sweep.freed_bytes) == ("a", 4, 40) and sweep.finished_at is not None
     root = ctx.settings.data_dir

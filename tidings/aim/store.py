@@ -334,9 +334,10 @@ async def set_primary(session: AsyncSession, tenant_id: str, aim_resource_id: st
 
 
 async def idle_materials(session: AsyncSession, now: datetime, idle_days: int, limit: int = 500) -> list[AimMaterial]:
-    """Materials to purge: in the recycle bin, or not used for ``idle_days``."""
+    """Materials to purge: not used for ``idle_days``, in the recycle bin or not
+    (so what a tenant deletes stays in the bin, counted, until it is that old)."""
     cutoff = now - timedelta(days=idle_days)
-    stmt = select(AimMaterial).where(or_(AimMaterial.deleted_at.is_not(None), AimMaterial.last_used_at < cutoff)).order_by(AimMaterial.created_at).limit(limit)
+    stmt = select(AimMaterial).where(AimMaterial.last_used_at < cutoff).order_by(AimMaterial.last_used_at).limit(limit)
     return list((await session.execute(stmt)).scalars())
 
 

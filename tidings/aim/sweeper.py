@@ -1,6 +1,7 @@
-"""The material sweeper: once a day per cluster, delete what the recycle bin
-holds and materials no live template has used for ``aim_material_idle_days``
-(cards.md §7), rows and bytes.
+"""The material sweeper: once a day per cluster, delete materials no live
+template has used for ``aim_material_idle_days`` (cards.md §7), rows and
+bytes, whether or not the tenant moved them to the recycle bin (where they
+stay counted until then).
 
 "Once per cluster": every process running it tries to insert the day's row
 in ``aim_material_sweeps``; the primary key lets one win, the others skip
