@@ -296,11 +296,12 @@ def action(event: Any, values: Mapping[str, str], resolve: Resolver) -> Action |
             query = quote(" ".join(x for x in (place, address) if x), safe="")
             return Action(kind, href=f"https://www.openstreetmap.org/search?query={query}", new_window=True,
                           data={"geo": f"geo:0,0?q={query}"})  # fmt: skip
+        lat, lon = repr(lat_f), repr(lon_f)  # every digit given, nothing but a number
         return Action(
             kind,
-            href=f"https://www.openstreetmap.org/?mlat={lat_f:g}&mlon={lon_f:g}#map=17/{lat_f:g}/{lon_f:g}",
+            href=f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}",
             new_window=True,
-            data={"geo": f"geo:{lat_f:g},{lon_f:g}?q={lat_f:g},{lon_f:g}({quote(place, safe='')})"},
+            data={"geo": f"geo:{lat},{lon}?q={lat},{lon}({quote(place, safe='')})"},
         )
     if kind == "OPEN_POPUP":
         return Action(kind, data={
