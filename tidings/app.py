@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 
 from tidings.api import errors, openapi
 from tidings.api.gateway import GatewayMiddleware
-from tidings.api.routes import ROUTERS
+from tidings.api.routes import ON_START, ROUTERS
 from tidings.api.text_guard import refuse_control_characters
 from tidings.config import Settings
 from tidings.context import AppContext
@@ -28,6 +28,8 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     async def lifespan(app: FastAPI):
         runner = ServiceRunner(ctx, build_services(ctx) if with_workers else [])
         ctx.extras["runner"] = runner
+        for step in ON_START:
+            await step(ctx)
         await runner.start()
         try:
             yield

@@ -9,6 +9,7 @@ passwords (stdlib, memory-hard), SHA-256 for high-entropy tokens.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import os
@@ -21,6 +22,9 @@ from cryptography.fernet import Fernet
 class SecretBox:
     def __init__(self, key: bytes):
         self._fernet = Fernet(key)
+        # A MAC key of its own, derived from the master key, so tokens made
+        # with it never share a key with the encryption.
+        self._mac_key = hmac.new(key, b"tidings mac key", hashlib.sha256).digest()
 
     @classmethod
     def from_data_dir(cls, data_dir: Path) -> "SecretBox":
@@ -40,6 +44,13 @@ class SecretBox:
 
     def open(self, sealed: str) -> str:
         return self._fernet.decrypt(sealed.encode()).decode()
+
+    def token(self, purpose: str, subject: str, length: int = 24) -> str:
+        """A stable unguessable token for ``subject`` (e.g. a template's preview
+        link): the same in every process that shares the master key, nothing
+        to store, and a token for one purpose is useless for another."""
+        digest = hmac.new(self._mac_key, f"{purpose}\n{subject}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode()[:length]
 
 
 _SCRYPT = dict(n=2**14, r=8, p=1, dklen=32)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 from huaweicloudsdkkoomessage.v1 import (
@@ -44,7 +45,7 @@ def test_create_answers_a_9_digit_id_and_lists_the_stored_card(server: Server, s
     t = got.templates[0]
     assert (t.tpl_id, t.card_id, t.audit_state, t.tpl_state, t.match_type) == (tid, "StandardImageAndText", 1, 1, 1)
     assert [(f.factory_type, f.state) for f in t.factory_info] == [("HuaWei", 2), ("OPPO", 2)]
-    assert t.preview_url.endswith(f"/aim/preview/{tid}")
+    assert re.search(rf"/aim/preview/{tid}\?token=[\w-]{{24}}$", t.preview_url)
     pages = json.loads(t.pages)
     assert pages[0]["style"]["width"] == "342px" and {i["type"] for i in pages[0]["content"]} == {"image", "text", "button"}
     assert [p.name for p in t.params] == ["name"]
@@ -85,7 +86,7 @@ def test_refusals_name_field_and_limit_and_write_nothing(server: Server, sdk):
         err = refused(sdk, body)
         assert err.status_code == 400 and err.error_code == code and words in err.error_msg, (code, err.error_msg)
         assert err.request_id
-    assert listed(sdk).page_info.total == 0
+    assert listed(sdk, tpl_type="private").page_info.total == 0
 
 
 def test_material_references_must_be_the_tenants_own_of_the_right_rate(server: Server, sdk):
@@ -120,28 +121,32 @@ def test_filters_and_paging(server: Server, tenant, sdk):
             c["content"] = c["content"].replace("${name}", "you")
     ids = [create(sdk, sample_request("StandardImageAndText")) for _ in range(3)] + [create(sdk, plain)]
     assert listed(sdk, tpl_type="private").page_info.total == 4
-    assert listed(sdk, tpl_type="public").page_info.total == 0
-    assert [t.tpl_id for t in listed(sdk, factory_type=["XIAOMI"]).templates] == [ids[3]]
+    # The shipped public templates are listed too (tpl_type=public, unfiltered): filters are checked on the private ones.
+    public = {t.tpl_id for t in listed(sdk, tpl_type="public", limit=100).templates}
+    assert public and not public & set(ids)
+    assert [t.tpl_id for t in listed(sdk, tpl_type="private", factory_type=["XIAOMI"]).templates] == [ids[3]]
     with server.http(tenant) as c:
-        r = c.get("/v1/aim/templates", params=[("factory_type", "xiaomi"), ("factory_type", "huawei")])
+        r = c.get("/v1/aim/templates", params=[("tpl_type", "private"), ("factory_type", "xiaomi"), ("factory_type", "huawei")])
     assert r.status_code == 200 and r.json()["page_info"]["total"] == 4
-    assert {t.tpl_id for t in listed(sdk, has_param=False).templates} == {ids[3]}
-    assert listed(sdk, has_param=True).page_info.total == 3
-    page = listed(sdk, offset=1, limit=2)
+    assert {t.tpl_id for t in listed(sdk, tpl_type="private", has_param=False).templates} == {ids[3]}
+    assert listed(sdk, tpl_type="private", has_param=True).page_info.total == 3
+    page = listed(sdk, tpl_type="private", offset=1, limit=2)
     assert (page.page_info.offset, page.page_info.limit, page.page_info.total, len(page.templates)) == (1, 2, 4, 2)
-    assert [t.tpl_id for t in listed(sdk).templates] == list(reversed(ids))
+    assert [t.tpl_id for t in listed(sdk, tpl_type="private").templates] == list(reversed(ids))
+    everything = listed(sdk, limit=100)
+    assert [t.tpl_id for t in everything.templates][:4] == list(reversed(ids)) and everything.page_info.total == 4 + len(public)
     err = koo_error(lambda: listed(sdk, begin_time="2026-01-01T00:00:00Z"))
     assert "both" in err.error_msg
     err = koo_error(lambda: listed(sdk, begin_time="2026-02-01T00:00:00Z", end_time="2026-01-01T00:00:00Z"))
     assert "after end_time" in err.error_msg
-    assert listed(sdk, begin_time="2020-01-01T00:00:00Z", end_time="2099-01-01T00:00:00Z").page_info.total == 4
+    assert listed(sdk, tpl_type="private", begin_time="2020-01-01T00:00:00Z", end_time="2099-01-01T00:00:00Z").page_info.total == 4
     other = server.sdk(server.create_tenant())
-    assert listed(other).page_info.total == 0 and listed(other, tpl_id=ids[0]).page_info.total == 0
+    assert listed(other, tpl_type="private").page_info.total == 0 and listed(other, tpl_id=ids[0]).page_info.total == 0
     sdk.update_personal_template_state(UpdatePersonalTemplateStateRequest(tpl_id=ids[1], body=UpdatePersonalTemplateStateDataRequest(tpl_state=0)))
     with server.http(tenant) as c:  # Tidings' extra filters
-        assert [t["tpl_id"] for t in c.get("/v1/aim/templates", params={"tpl_state": 0}).json()["templates"]] == [ids[1]]
-        assert c.get("/v1/aim/templates", params={"audit_state": 1}).json()["page_info"]["total"] == 4
-        assert c.get("/v1/aim/templates", params={"audit_state": 2}).json()["page_info"]["total"] == 0
+        assert [t["tpl_id"] for t in c.get("/v1/aim/templates", params={"tpl_type": "private", "tpl_state": 0}).json()["templates"]] == [ids[1]]
+        assert c.get("/v1/aim/templates", params={"tpl_type": "private", "audit_state": 1}).json()["page_info"]["total"] == 4
+        assert c.get("/v1/aim/templates", params={"tpl_type": "private", "audit_state": 2}).json()["page_info"]["total"] == 0
 
 
 def test_state_and_delete(server: Server, sdk):

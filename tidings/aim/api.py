@@ -107,7 +107,7 @@ async def list_aim_templates(
         rows, total = await store.list_templates(session, principal.tenant_id, filters, offset, limit)
         makers = await store.makers_of(session, [t.id for t in rows])
     base = ctx.settings.base_url
-    return {"templates": [store.template_view(t, makers[t.id], base, only_status=only_status) for t in rows],
+    return {"templates": [store.template_view(t, makers[t.id], base, ctx.box, only_status=only_status) for t in rows],
             "page_info": {"offset": offset, "limit": limit, "total": total}}
 
 

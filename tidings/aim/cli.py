@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from tidings.aim import public_cli
 from tidings.cli.common import emit, run, tenant_id_by_name, tenant_option
 
 if TYPE_CHECKING:
     from tidings.context import AppContext
 
 app = typer.Typer(no_args_is_help=True)
+app.add_typer(public_cli.app, name="public", help="Public templates every tenant may use: list, add, update, retire, restore.")
 
 
 @app.command("templates")
@@ -26,7 +28,7 @@ def templates(tenant: str = tenant_option(), limit: int = typer.Option(100, min=
         async with ctx.db.read() as session:
             rows, total = await store.list_templates(session, tenant_id, store.TemplateFilter(tpl_type="private"), 0, limit)
             makers = await store.makers_of(session, [t.id for t in rows])
-        return {"total": total, "templates": [store.template_view(t, makers[t.id], ctx.settings.base_url, only_status=True) for t in rows]}
+        return {"total": total, "templates": [store.template_view(t, makers[t.id], ctx.settings.base_url, ctx.box, only_status=True) for t in rows]}
 
     emit(run(go))
 
@@ -44,7 +46,7 @@ def show(tpl_id: str) -> None:
             if tpl is None:
                 raise KooError(store.TEMPLATE_NOT_FOUND, "Smart-message template does not exist")
             makers = (await store.makers_of(session, [tpl.id]))[tpl.id]
-        view = store.template_view(tpl, makers, ctx.settings.base_url, only_status=False)
+        view = store.template_view(tpl, makers, ctx.settings.base_url, ctx.box, only_status=False)
         return {**view, "tenant_id": tpl.tenant_id, "public": tpl.public, "deleted": tpl.deleted_at is not None}
 
     emit(run(go))
@@ -86,3 +88,4 @@ def layouts() -> None:
     from tidings.aim.layouts import slot_table
 
     emit(slot_table(), as_json=False)
+

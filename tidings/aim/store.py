@@ -31,6 +31,7 @@ from tidings.aim.layouts import MAKER_WIRE
 from tidings.aim.rules import Checked, MaterialFacts, check_material
 from tidings.api.errors import KooError, not_found
 from tidings.callbacks.outbox import enqueue_aim_template_status
+from tidings.security import SecretBox
 from tidings.store.filters import where_given
 from tidings.store.models.aim import (
     AUDIT_APPROVED,
@@ -50,10 +51,16 @@ OBJ_TEMPLATE = "aim_template"
 TEMPLATE_NOT_FOUND = "KM.80040007"
 TEMPLATE_PUBLIC = "KM.80040008"
 PREVIEW_PATH = "/aim/preview/{tpl_id}"
+PREVIEW_PURPOSE = "aim-preview"
 
 
-def preview_url(base_url: str, tpl_id: str) -> str:
-    return base_url.rstrip("/") + PREVIEW_PATH.format(tpl_id=tpl_id)
+def preview_token(box: SecretBox, tpl_id: str) -> str:
+    """The preview link's token (tidings/aim/preview.py): a MAC of the id."""
+    return box.token(PREVIEW_PURPOSE, tpl_id)
+
+
+def preview_url(base_url: str, box: SecretBox, tpl_id: str) -> str:
+    return base_url.rstrip("/") + PREVIEW_PATH.format(tpl_id=tpl_id) + "?token=" + preview_token(box, tpl_id)
 
 
 def new_tpl_id() -> str:
@@ -384,13 +391,13 @@ async def servable_material(session: AsyncSession, aim_resource_id: str) -> AimM
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def template_view(tpl: AimTemplate, makers: list[AimTemplateMaker], base_url: str, *, only_status: bool) -> dict[str, Any]:
+def template_view(tpl: AimTemplate, makers: list[AimTemplateMaker], base_url: str, box: SecretBox, *, only_status: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "tpl_id": tpl.id, "tpl_name": tpl.name, "scene": tpl.scene, "tpl_state": tpl.tpl_state, "disable_desc": tpl.disable_desc,
         "disable_time": wire_z(tpl.disable_time) or "1970-01-01T00:00:00Z", "audit_state": tpl.audit_state, "audit_desc": tpl.audit_desc,
         "description": tpl.sms_example, "creation_time": wire_z(tpl.created_at), "update_time": wire_z(tpl.updated_at),
         "factory_info": factory_info(makers),
-        "match_type": tpl.match_type, "card_id": tpl.card_id, "sub_type": tpl.sub_type, "preview_url": preview_url(base_url, tpl.id),
+        "match_type": tpl.match_type, "card_id": tpl.card_id, "sub_type": tpl.sub_type, "preview_url": preview_url(base_url, box, tpl.id),
     }
     if not only_status:
         out["pages"] = tpl.pages

@@ -17,6 +17,9 @@ from tidings.api import (
     sms_templates,
 )
 from tidings.aim import api as aim_api
+from tidings.aim import preview as aim_preview
+from tidings.aim.public import admin as aim_public
+from tidings.aim.public import api as aim_public_api
 from tidings.web import home, phone
 
 ROUTERS = [
@@ -36,7 +39,14 @@ ROUTERS = [
     admin_review.router,
     admin_sms.router,
     admin_channels.router,
+    aim_public_api.router,
     # Web pages
     home.router,
     phone.router,
+    aim_preview.router,
+]
+
+# Run once at start-up, before the first request: (ctx) -> awaitable.
+ON_START = [
+    aim_public.install_library,  # the shipped public templates (docs/smart-messages.md)
 ]

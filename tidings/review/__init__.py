@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,12 +48,12 @@ from tidings.timeutil import utcnow
 
 __all__ = [
     "ANY", "APPROVED", "CARRIERS", "EACH", "MAKERS", "OPERATOR", "PENDING", "REJECTED", "SINGLE",
-    "Decision", "ReviewError", "on_decision", "submit", "decide", "expedite", "withdraw", "item_for", "get_item", "queue",
+    "Decision", "ReviewError", "on_decision", "on_show", "links", "submit", "decide", "expedite", "withdraw", "item_for", "get_item", "queue",
 ]
 
 # Modules that register decision hooks when imported.  A product that owns a
 # reviewable object adds its module here.
-HOOK_MODULES: list[str] = ["tidings.store.sms", "tidings.filing", "tidings.aim.store"]
+HOOK_MODULES: list[str] = ["tidings.store.sms", "tidings.filing", "tidings.aim.store", "tidings.aim.preview"]
 
 AUTO_ACTOR = "auto"
 URGED = "URGED"
@@ -99,6 +99,24 @@ def on_decision(object_type: str, hook: DecisionHook) -> DecisionHook:
     if hook not in hooks:
         hooks.append(hook)
     return hook
+
+
+# What an operator looks at to decide (e.g. the rendered card), per object
+# type: computed when an item is shown, since links may carry tokens.
+LinksHook = Callable[[Any, ReviewItem], dict[str, str]]
+_LINKS: dict[str, LinksHook] = {}
+
+
+def on_show(object_type: str, hook: LinksHook) -> LinksHook:
+    """Register ``hook(ctx, item) -> {name: url}`` for ``object_type``'s review items."""
+    _LINKS[object_type] = hook
+    return hook
+
+
+def links(ctx: Any, item: ReviewItem) -> dict[str, str]:
+    _load_hooks()
+    hook = _LINKS.get(item.object_type)
+    return hook(ctx, item) if hook else {}
 
 
 def _load_hooks() -> None:

@@ -8,28 +8,37 @@ from tidings import review
 from tidings.context import AppContext
 
 
+def _described(ctx: AppContext, item, decisions=None) -> dict:  # noqa: ANN001
+    """The item as operators see it, with the product's links (e.g. the card preview)."""
+    out = review.describe(item, decisions)
+    extra = review.links(ctx, item)
+    if extra:
+        out["links"] = extra
+    return out
+
+
 async def list_reviews(ctx: AppContext, *, state: str | None = review.PENDING, object_type: str | None = None,
                        tenant_id: str | None = None, object_id: str | None = None, offset: int = 0, limit: int = 50) -> dict:
     async with ctx.db.read() as session:
         items, total = await review.queue(session, state=state, object_type=object_type, tenant_id=tenant_id, object_id=object_id,
                                           offset=offset, limit=limit)
-        return {"reviews": [review.describe(i) for i in items], "total": total, "offset": offset, "limit": limit}
+        return {"reviews": [_described(ctx, i) for i in items], "total": total, "offset": offset, "limit": limit}
 
 
 async def show(ctx: AppContext, review_id: str) -> dict:
     async with ctx.db.read() as session:
         item = await review.get_item(session, review_id)
-        return review.describe(item, await review.history(session, item.id))
+        return _described(ctx, item, await review.history(session, item.id))
 
 
 async def decide(ctx: AppContext, review_id: str, *, decision: str, actor: str, party: str | None = None, reason: str = "") -> dict:
     async with ctx.db.write() as session:
         item = await review.get_item(session, review_id)
         event = await review.decide(session, item, party=party, decision=decision, actor=actor, reason=reason)
-        return review.describe(event.item, await review.history(session, item.id))
+        return _described(ctx, event.item, await review.history(session, item.id))
 
 
 async def expedite(ctx: AppContext, review_id: str, *, actor: str, desc: str = "") -> dict:
     async with ctx.db.write() as session:
         item = await review.expedite(session, await review.get_item(session, review_id), actor=actor, desc=desc)
-        return review.describe(item)
+        return _described(ctx, item)
