@@ -11,22 +11,11 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.api.send_support import ready_sender, send, wait_final
+from tests.support.browser import launch
 from tests.support.harness import Server
 from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
@@ -34,7 +23,7 @@ def page(server: Server):
     # Started per test, after the server: Playwright's sync API runs an event
     # loop in this thread, and the harness starts PostgreSQL servers with asyncio.run.
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = launch(p)
         context = browser.new_context(viewport={"width": 460, "height": 860}, locale="en-US", timezone_id="UTC")
         yield context.new_page()
         context.close()
