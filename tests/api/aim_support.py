@@ -137,7 +137,7 @@ class FileServer:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 outer.hits.append(self.path)
                 if self.path in outer.redirects:
                     self.send_response(302)
@@ -171,7 +171,7 @@ class FileServer:
         self._server.shutdown()
         self._server.server_close()
 
-    def __enter__(self) -> "FileServer":
+    def __enter__(self) -> FileServer:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -7,8 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-
-import pytest
 from huaweicloudsdkkoomessage.v1 import (
     DeleteTemplateMaterialRequest,
     DeleteTemplateMaterialRequestBody,
@@ -20,7 +18,16 @@ from huaweicloudsdkkoomessage.v1 import (
     UploadAimTemplateMaterialRequestBody,
 )
 
-from tests.api.aim_support import FileServer, data_of, image_bytes, png_claiming, real_mp4, stream, upload, upload_url
+from tests.api.aim_support import (
+    FileServer,
+    data_of,
+    image_bytes,
+    png_claiming,
+    real_mp4,
+    stream,
+    upload,
+    upload_url,
+)
 from tests.api.sms_support import koo_error
 from tests.support.harness import Server
 from tidings.aim import mp4
@@ -134,8 +141,9 @@ def test_a_playable_video_gets_its_first_frame_as_cover(server: Server, tenant, 
     assert [(c["is_auto_gen"], c["is_primary"], c["file_name"], c["image_rate"]) for c in covers] == [(1, 1, "promo_cover.jpg", "sixteenToNine")]
     assert 0 < covers[0]["size"] <= 100 * 1024
     jpeg = next(p for p in stored_files(server, tenant.tenant_id) if p.suffix == ".jpg").read_bytes()
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     with Image.open(io.BytesIO(jpeg)) as img:
         assert img.size == (320, 180) and img.getpixel((160, 90))[0] > 180  # the red first frame
@@ -169,7 +177,7 @@ def test_uploads_by_url(server: Server, tenant, sdk):
             (files.url("/img/huge.png"), "KM.80020010", "at most 2 MB"),
         ]
         for url, code, words in cases:
-            err = koo_error(lambda: upload_url(sdk, "image", url, "sixteenToNine"))
+            err = koo_error(lambda url=url: upload_url(sdk, "image", url, "sixteenToNine"))
             assert err.error_code == code and words in err.error_msg, (url, err.error_msg)
     assert len(stored_files(server, tenant.tenant_id)) == 4
 

@@ -22,7 +22,15 @@ from huaweicloudsdkkoomessage.v1 import (
     UpdatePersonalTemplateStateRequest,
 )
 
-from tests.api.aim_support import create, data_of, decide_maker, image_bytes, review_item, sdk_body, upload
+from tests.api.aim_support import (
+    create,
+    data_of,
+    decide_maker,
+    image_bytes,
+    review_item,
+    sdk_body,
+    upload,
+)
 from tests.api.sms_support import koo_error
 from tests.support.harness import Server
 from tests.support.receiver import Receiver

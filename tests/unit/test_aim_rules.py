@@ -32,7 +32,7 @@ def first(body: dict, kind: str, page: int = 0) -> dict:
 def test_there_are_29_layouts_and_the_matrix_is_the_contracts():
     assert len(LAYOUTS) == 29
     table = (SHARED / "koomessage" / "cards.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (`[^|]+`) \| [^|]+ \|((?: [x ]* \|){6})", table, re.M)
+    rows = re.findall(r"^\| (`[^|]+`) \| [^|]+ \|((?: [x ]* \|){6})", table, re.MULTILINE)
     seen = set()
     for ids, marks in rows:
         cells = [c.strip() for c in marks.strip().strip("|").split("|")]
@@ -331,3 +331,11 @@ def test_the_docs_show_the_slot_table_of_the_code():
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "smart-messages.md").read_text(encoding="utf-8")
     assert slot_table() in docs, "run `tidings aim layouts` and paste the table into docs/smart-messages.md"
+
+
+def test_the_wire_literals_are_the_layout_tables():
+    from typing import get_args
+
+    from tidings.aim.requests import CardId, ImageRate, Maker
+
+    assert get_args(CardId) == tuple(LAYOUTS) and get_args(ImageRate) == tuple(IMAGE_RATES) and get_args(Maker) == MAKERS

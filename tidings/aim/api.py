@@ -14,7 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from tidings.aim import materials, pages, rules, store
 from tidings.aim.layouts import MAKERS
-from tidings.aim.requests import CreateTemplate, DeleteMaterials, PrimaryThumbnail, TemplateState, UploadMaterial
+from tidings.aim.requests import (
+    CreateTemplate,
+    DeleteMaterials,
+    PrimaryThumbnail,
+    TemplateState,
+    UploadMaterial,
+)
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.api.errors import KooError, invalid, not_found
 from tidings.storage import storage_of

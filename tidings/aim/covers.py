@@ -41,7 +41,7 @@ def first_frame(video: bytes) -> Cover | None:
             if stream is None:
                 return None
             for frame in container.decode(stream):
-                if frame.width * frame.height > MAX_FRAME_PIXELS:
+                if not isinstance(frame, av.VideoFrame) or frame.width * frame.height > MAX_FRAME_PIXELS:
                     return None
                 return _jpeg(frame.to_image())
     except Exception as exc:  # noqa: BLE001 - any decoder failure means "no automatic cover"

@@ -34,8 +34,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tidings.aim import covers, mp4
-from tidings.aim import store
+from tidings.aim import covers, mp4, store
 from tidings.aim.layouts import IMAGE_RATES
 from tidings.aim.requests import UploadMaterial
 from tidings.aim.rules import rate_matches

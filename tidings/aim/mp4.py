@@ -20,7 +20,7 @@ class Mp4Info:
     duration_ms: int
 
 
-def _boxes(data: bytes, start: int, end: int):  # noqa: ANN202 - a generator of (type, body_start, box_end)
+def _boxes(data: bytes, start: int, end: int):
     pos = start
     while pos + 8 <= end:
         size, kind = struct.unpack_from(">I4s", data, pos)

@@ -110,7 +110,11 @@ def _img(item: Content | None) -> dict[str, Any]:
 def _composite(layout: Layout, by_pos: dict[int, Content]) -> tuple[dict[str, Any], set[int]]:
     """The layout's composite component and the positions it consumed."""
     get = by_pos.get
-    text = lambda p: (get(p).content if get(p) else "") or ""  # noqa: E731 - local shorthand
+
+    def text(position: int) -> str:
+        item = by_pos.get(position)
+        return (item.content or "") if item else ""
+
     slots = list(layout.slots)
     if layout.component == "swiper":
         images = [p for p in range(1, 6) if p in by_pos]

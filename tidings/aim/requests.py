@@ -9,8 +9,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tidings.aim.layouts import CARD_IDS, IMAGE_RATES, MAKERS
-
 ACTION_TYPES = (
     "OPEN_URL", "OPEN_QUICK", "OPEN_APP", "DIAL_PHONE", "OPEN_SMS", "OPEN_EMAIL",
     "OPEN_SCHEDULE", "OPEN_MAP", "OPEN_BROWSER", "OPEN_POPUP", "COPY_PARAMETER", "VIEW_PIC",
@@ -19,9 +17,15 @@ ActionType = Literal[
     "OPEN_URL", "OPEN_QUICK", "OPEN_APP", "DIAL_PHONE", "OPEN_SMS", "OPEN_EMAIL",
     "OPEN_SCHEDULE", "OPEN_MAP", "OPEN_BROWSER", "OPEN_POPUP", "COPY_PARAMETER", "VIEW_PIC",
 ]
-CardId = Literal[CARD_IDS]  # type: ignore[valid-type]  # the 29 layouts, from the one table
-ImageRate = Literal[tuple(IMAGE_RATES)]  # type: ignore[valid-type]
-Maker = Literal[MAKERS]  # type: ignore[valid-type]
+# Written out for the type checker; a unit test holds them equal to layouts.py's tables.
+CardId = Literal[
+    "MultipleImageAndText", "StandardImageAndText", "PureText", "VideoImageAndText", "Video", "ECImageAndText", "RedPacket",
+    "RedPacketPersonal", "ImageTextAndVideo", "Notification1", "Notification2", "Carousel", "CarouselTitle", "CarouselSquareImage",
+    "CarouselImageSixteenToNine", "CarouselVerticalImage", "CardVoucher", "CardVouchers", "Ecommerce", "Trip1", "Trip2", "Trip3",
+    "PlaneTrip", "SimplePoster", "NativePureText", "NativeImageAndText", "ShortVideo", "ShortVideoImage", "EcommerceCouponVertical",
+]
+ImageRate = Literal["oneToOne", "sixteenToNine", "threeToOne", "fortyEightToSixtyFive", "twentyOneToNine", "threeToFour"]
+Maker = Literal["HUAWEI", "XIAOMI", "OPPO", "VIVO", "MEIZU", "SAMSUNG"]
 
 
 class Action(BaseModel):

@@ -21,9 +21,10 @@ of the tenant's material.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from tidings.aim.layouts import IMAGE_RATES, LAYOUTS, MAKERS, Layout, Slot
 from tidings.aim.requests import Action, Content, CreateTemplate
@@ -283,10 +284,9 @@ def _item(field: str, item: Content, slot: Slot, layout: Layout, makers: tuple[s
         if "OPPO" in makers and slot.oppo_len and len(text) > slot.oppo_len:
             raise _invalid(f"{field}.content", f"OPPO shows at most {slot.oppo_len} characters at position {slot.position} of {layout.card_id}; "
                                                f"{len(text)} given")
-    if item.oppo_background or item.vivo_background:
-        if not slot.background:
-            raise _invalid(f"{field}.oppo_background" if item.oppo_background else f"{field}.vivo_background",
-                           "only the background of a red-packet layout takes vendor backgrounds")
+    if (item.oppo_background or item.vivo_background) and not slot.background:
+        raise _invalid(f"{field}.oppo_background" if item.oppo_background else f"{field}.vivo_background",
+                       "only the background of a red-packet layout takes vendor backgrounds")
     if layout.video_ratio and item.type == "video" and item.ratio is None:
         raise Refusal(EMPTY, f"{field}.ratio", f"the video of {layout.card_id} needs ratio threeToFour or oneToOne")
     if item.button_type is not None and slot.position != layout.button_type_position:
@@ -296,9 +296,8 @@ def _item(field: str, item: Content, slot: Slot, layout: Layout, makers: tuple[s
     refs: list[MaterialRef] = []
     if item.type in ("image", "video"):
         refs.extend(_sources(field, item, slot, layout, makers))
-    if item.type in ("image", "button"):
-        if item.action_type is None or item.action is None:
-            raise Refusal(EMPTY, f"{field}.action_type", f"a {item.type} needs action_type and action (a click event)")
+    if item.type in ("image", "button") and (item.action_type is None or item.action is None):
+        raise Refusal(EMPTY, f"{field}.action_type", f"a {item.type} needs action_type and action (a click event)")
     if item.action_type is not None:
         if item.action is None:
             raise Refusal(EMPTY, f"{field}.action", f"action_type {item.action_type} needs action")
@@ -479,7 +478,7 @@ def _vivo(req: CreateTemplate) -> None:
     for i, sign in enumerate(signs):
         if not 1 <= len(sign.strip()) <= 20:
             raise _invalid(f"sms_signs[{i}]", "must be 1 to 20 characters", VIVO_RULES)
-        if sign.startswith("【") or sign.startswith("["):
+        if sign.startswith(("【", "[")):
             raise _invalid(f"sms_signs[{i}]", "give the signature without its brackets", VIVO_RULES)
     template = req.sms_template or ""
     if not template.strip():

@@ -100,5 +100,5 @@ class MaterialSweeper:
                 log.exception("material sweep failed")
             try:
                 await asyncio.wait_for(stop.wait(), self.interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
