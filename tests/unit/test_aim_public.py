@@ -63,3 +63,15 @@ def test_asset_names_cannot_leave_the_folder():
     for bad in ("pub-../__init__", "pub-/etc/passwd", "pub-", "parcel-banner", "pub-Parcel-Banner"):
         assert public.asset(bad) is None
     assert public.asset_url("pub-parcel-banner") == "/aim/public/parcel-banner.png"
+
+
+def test_the_preview_resolves_only_the_tenants_live_materials():
+    from tidings.aim.preview import resolver
+
+    resolve = resolver({"709865109224830123": "/aim/materials/709865109224830123"})
+    assert resolve("709865109224830123") == "/aim/materials/709865109224830123"
+    assert resolve("123456789012345678") is None  # another tenant's, recycled or unknown
+    assert resolve("pub-parcel-banner") == "/aim/public/parcel-banner.png"
+    assert resolve("pub-nothing") is None
+    assert resolve("https://cdn.example.com/a.png") == "https://cdn.example.com/a.png"
+    assert resolve("javascript:alert(1)") is None
