@@ -12,6 +12,7 @@ from tidings.api import errors, openapi
 from tidings.api.gateway import GatewayMiddleware
 from tidings.api.routes import ON_START, ROUTERS
 from tidings.api.text_guard import refuse_control_characters
+from tidings.channels.setup import build_registry
 from tidings.config import Settings
 from tidings.context import AppContext
 from tidings.runtime import ServiceRunner, build_services
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        await build_registry(ctx)  # the send path routes with it; the workers run its channels
         runner = ServiceRunner(ctx, build_services(ctx) if with_workers else [])
         ctx.extras["runner"] = runner
         for step in ON_START:

@@ -10,7 +10,7 @@ from tidings.channels.smpp.channel import UNKNOWN_OUTCOME, SmppChannel, SmppConf
 from tidings.channels.smpp.client import ClientConfig, Outcome, SmppClient
 from tidings.channels.smpp.matcher import InMemoryReceiptMatcher
 from tidings.channels.smpp.pdu import CommandStatus as S
-from tidings.channels.smpp.server import Plan, TestSmsc
+from tests.support.smsc import Plan, TestSmsc
 from tidings.domain import sms_text
 
 FAST = dict(reconnect_min=0.05, reconnect_max=0.2, not_bound_wait=3.0)

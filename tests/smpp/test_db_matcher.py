@@ -15,7 +15,7 @@ from tests.support.wait import wait_until_async
 from tidings.channels.base import DeliveryReport, OutboundMessage
 from tidings.channels.smpp.channel import SmppChannel, SmppConfig
 from tidings.channels.smpp.db_matcher import DbReceiptMatcher
-from tidings.channels.smpp.server import Plan, TestSmsc
+from tests.support.smsc import Plan, TestSmsc
 from tidings.store.db import Database
 from tidings.store.migrate import upgrade
 from tidings.timeutil import utcnow

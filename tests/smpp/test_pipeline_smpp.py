@@ -32,7 +32,7 @@ from tests.support.harness import Server, create_pg_database, free_port
 from tests.support.receiver import Receiver
 from tests.support.wait import wait_until
 from tidings.channels.smpp.pdu import CommandStatus
-from tidings.channels.smpp.server import Plan, TestSmsc
+from tests.support.smsc import Plan, TestSmsc
 
 pytestmark = pytest.mark.smpp_peer
 

@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from tidings.channels.registry import registry_of
+from tidings.channels.setup import build_registry
 from tidings.config import Settings
 from tidings.context import AppContext
 from tidings.dispatch.worker import OrphanAdopter
@@ -38,7 +38,7 @@ async def test_queued_messages_of_a_removed_channel_move_to_a_running_one(tmp_pa
                 _message("m-new", "cmcc-new", QUEUED),
                 ChannelDef(name="cmcc-new", kind="smpp", config={}, enabled=True),
             ])
-        adopter = OrphanAdopter(ctx, registry_of(ctx))
+        adopter = OrphanAdopter(ctx, await build_registry(ctx))
         assert await adopter.adopt_once() == 1
         assert await adopter.adopt_once() == 0
         async with ctx.db.read() as session:

@@ -7,9 +7,9 @@ import asyncio
 from datetime import timedelta
 
 from tests.support.wait import wait_until_async
-from tidings.channels.base import OutboundMessage
+from tidings.channels.base import OutboundMessage, PendingMessage
 from tidings.channels.sandbox import card_capable
-from tidings.channels.sandbox.carrier import PendingMessage, SandboxCarrier, SandboxConfig
+from tidings.channels.sandbox.carrier import SandboxCarrier, SandboxConfig
 from tidings.timeutil import utcnow
 
 
@@ -79,7 +79,7 @@ async def test_resume_rearms_only_unreported_parts():
     try:
         carrier.resume(
             [
-                PendingMessage("m1", "8613800138000", 3, utcnow() - timedelta(seconds=1), reported_seqs=(2,)),
+                PendingMessage("m1", "8613800138000", 3, utcnow() - timedelta(seconds=1), reported_parts=(2,)),
                 PendingMessage("m2", "8617000000008", 1, utcnow()),  # never reported, by design
             ]
         )

@@ -3,15 +3,32 @@
 The dispatcher hands a channel batches of :class:`OutboundMessage` and gets one
 :class:`SubmitResult` per message back.  What comes back later from the carrier
 (delivery reports, uplink) is pushed into :class:`ChannelEvents`, which the
-pipeline implements by storing it.  A channel never touches the database itself:
-that keeps the sandbox, SMPP and any later carrier interchangeable.
+pipeline implements by storing it.  A channel maps the carrier's ids to ours
+itself: a report it hands over names our message id and the part.  Everything
+the dispatcher or the status pages read of a channel is declared on
+:class:`Channel`; a channel that confirms its submits inside the dispatcher's
+transaction (the sandbox) also implements :class:`TransactionalChannel`.
+
+The database: a channel writes none of the pipeline's state (outcomes,
+reports, uplinks and carrier ids are stored by the dispatcher and the intake).
+The one exception is SMPP's receipt matcher (``smpp/db_matcher.py``): it reads
+the carrier ids the dispatcher stored and parks receipts that arrive before
+their id is known in a table of its own, because an SMSC never sends a
+receipt twice and every worker bound to the account may receive it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
+
+# What a channel carries (``Channel.carries``): the products of
+# tidings.domain.routing.PRODUCTS.  Routing sends a product's messages only to
+# channels that carry it.
+SMS = "sms"  # text messages (the SMS product)
+AIM = "aim"  # smart messages (cards); no channel carries them yet
+BASIC = "basic"  # basic-edition messages; no channel carries them yet
 
 
 @dataclass(slots=True)
@@ -22,7 +39,7 @@ class OutboundMessage:
     destination: str  # E.164 digits without '+', e.g. 8613800138000
     text: str  # full text including the 【signature】
     parts: int  # as counted by tidings.domain.sms_text; the channel must split into as many
-    product: str = "sms"
+    product: str = SMS
     registered_delivery: bool = True
     attempt: int = 1
 
@@ -46,13 +63,17 @@ class SubmitResult:
 
 @dataclass(slots=True)
 class DeliveryReport:
-    # Either our id (channels that know it, like the sandbox) or the carrier's id.
+    # Our id.  Only a channel's own matching sees None (an SMPP receipt before
+    # its carrier id is matched); ChannelEvents always gets our id.
     message_id: str | None
     carrier_message_id: str | None
     status: str  # "DELIVRD" or a carrier code in KooMessage's vocabulary
     description: str
     done_at: datetime
     channel: str = ""
+    # Which part (from 1) the report is for, when the channel knows it; else
+    # the pipeline takes the first part not yet reported.
+    part: int | None = None
 
 
 @dataclass(slots=True)
@@ -63,6 +84,20 @@ class Uplink:
     received_at: datetime
     channel: str = ""
     carrier_ref: str | None = None
+    # The stored uplink's id (smsMsgId); the pipeline assigns one when None.
+    id: str | None = None
+
+
+@dataclass(slots=True)
+class PendingMessage:
+    """A message a :class:`TransactionalChannel` accepted and has not reported
+    yet, as the pipeline hands it back after a restart or a takeover."""
+
+    message_id: str
+    destination: str
+    parts: int
+    submitted_at: datetime
+    reported_parts: tuple[int, ...] = ()
 
 
 class ChannelEvents(Protocol):
@@ -76,13 +111,53 @@ class ChannelEvents(Protocol):
 
 class Channel(Protocol):
     name: str
+    # The products it carries (SMS, AIM, BASIC above).
+    carries: frozenset[str]
     # True when submit() confirms atomically with the caller's transaction (the
-    # sandbox); False for remote carriers, where a crash mid-submit leaves the
-    # outcome unknown (see docs/delivery-guarantee.md).
+    # sandbox, a TransactionalChannel); False for remote carriers, where a crash
+    # mid-submit leaves the outcome unknown (see docs/delivery-guarantee.md).
     confirms_in_transaction: bool
+    # True when the pipeline must store the carrier ids of accepted parts with
+    # the submit's outcome (``message_carrier_ids``), because receipts name
+    # only those and may reach another process or a restarted one (SMPP).
+    persists_carrier_ids: bool
+    # The validity of its messages in seconds; None: ``dispatch.validity_seconds``.
+    validity_seconds: float | None
+    # "resubmit" or "fail" for a submit whose outcome is unknown; None:
+    # ``dispatch.unknown_policy``.
+    unknown_policy: str | None
+    # What an operator-defined channel was built from; the status compares it
+    # with the stored definition to say ``restart_needed``.  None: built in.
+    definition: tuple | None
 
     async def start(self, events: ChannelEvents) -> None: ...
 
     async def stop(self) -> None: ...
 
     async def submit(self, batch: Sequence[OutboundMessage]) -> list[SubmitResult]: ...
+
+    @property
+    def started(self) -> bool:
+        """Running in this process (an API-only process registers channels, never starts them)."""
+        ...
+
+    def is_up(self) -> bool:
+        """Able to take submits now (bound, for SMPP); routing fails over when not."""
+        ...
+
+    def stats(self) -> dict[str, Any]: ...
+
+
+class TransactionalChannel(Channel, Protocol):
+    """A channel whose submit is confirmed by the dispatcher's transaction
+    (``confirms_in_transaction``): the dispatcher calls :meth:`submit` inside
+    the write transaction that records the outcome, then exactly one of
+    :meth:`after_commit` or :meth:`after_rollback`.  What it holds in memory
+    (pending receipts) the pipeline gives back through :meth:`resume` after a
+    restart, or when another worker takes over a dead one's messages."""
+
+    def after_commit(self, message_ids: Sequence[str]) -> None: ...
+
+    def after_rollback(self, message_ids: Sequence[str]) -> None: ...
+
+    def resume(self, pending: Sequence[PendingMessage]) -> None: ...

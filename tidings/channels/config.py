@@ -1,60 +1,34 @@
-"""Operator-defined channels and routes: storage, validation, and how they
-become live channels and routing decisions in a process.
+"""Operator-defined channels and routes: the one place that reads and
+writes them; the API (``/admin/v1/channels``, ``/admin/v1/routes``) and the
+CLI (``tidings channels ...``) are thin layers over it.
 
-The operator defines channels (``tidings channels add-smpp``, ``POST
-/admin/v1/channels``) and routes (``tidings channels route add``, ``POST
-/admin/v1/routes``); both land in the database (``store/models/smpp.py``), so
-every process (``serve``, ``api``, each ``worker``) sees the same
-configuration.  This module is the one place that reads and writes them; the
-API and the CLI are thin layers over it.
-
-In a process:
-
-* :func:`install` is a ``REGISTRY_HOOKS`` entry.  When the channel registry is
-  first built it loads the definitions, registers one :class:`SmppChannel`
-  per enabled ``smpp`` channel (with a :class:`DbReceiptMatcher`, and the
-  channel's ``unknown_policy`` as an attribute the dispatcher reads) and adds
-  a router.  Connection settings are read then: changing them, adding or
-  removing a channel takes effect when the workers restart (the status says
-  ``restart_needed``).
-* Routes and the enabled flags are live: the router answers from an
-  in-memory :class:`RouteTable` snapshot, replaced at once after a change in
-  this process and reloaded in the background (at most every
-  ``REFRESH_SECONDS``, triggered by traffic) for changes made elsewhere.
-* :func:`channels_for` answers "which channels, best first" for a message;
-  :func:`failover_target` where a message goes when its channel is down or
-  refused it transiently.
-
-Secrets: the bind password is sealed with the secret box before it is
-stored, never put in ``config``, never returned (views say ``has_password``)
-and never logged (SmppConfig keeps it out of its repr).
+Both land in the database (``store/models/smpp.py``), so every process
+(``serve``, ``api``, each ``worker``) sees the same configuration.  How they
+become live: :mod:`tidings.channels.setup` builds the channels at start-up
+(connection settings take effect at a restart; the status says
+``restart_needed``), :mod:`tidings.channels.routing` keeps the routes and the
+enabled flags live.  An SMPP channel's options and its password rules are in
+:mod:`tidings.channels.smpp.options`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import hashlib
 import logging
-import time
-from dataclasses import dataclass, fields
-from typing import Any, Literal
+import re
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings.channels.base import Channel
-from tidings.channels.smpp.channel import SmppChannel, SmppConfig
+from tidings.channels.smpp.options import PASSWORD_MAX, OptionError, check_options
 from tidings.context import AppContext
 from tidings.domain.routing import DEFAULT_PRIORITY, Route, RouteError, RouteTable, check_route
-from tidings.store.db import Database
 from tidings.store.models.smpp import KIND_SANDBOX, KIND_SMPP, KINDS, RESUBMIT, UNKNOWN_POLICIES, ChannelDef, ChannelRoute
 from tidings.store.tenants import audit
 
 log = logging.getLogger("tidings.channels")
 
-REFRESH_SECONDS = 2.0
 SANDBOX_NAME = "sandbox"  # the built-in sandbox carrier; a `sandbox` definition must use this name
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,31}$"
 
@@ -76,84 +50,25 @@ class Conflict(ValueError):
     pass
 
 
-class SmppOptions(BaseModel):
-    """The operator-settable SmppConfig fields, with the limits SMPP 3.4 sets
-    (C-Octet string sizes) or common sense does.  Unknown keys are refused so
-    a typo is named instead of silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
-    port: int = Field(default=2775, ge=1, le=65535)
-    system_id: str = Field(default="", max_length=15)
-    system_type: str = Field(default="", max_length=12)
-    bind_mode: Literal["trx", "tx+rx"] = "trx"
-    binds: int = Field(default=1, ge=1, le=16)
-    window: int = Field(default=10, ge=1, le=1000)
-    mps: float = Field(default=0.0, ge=0, le=100_000)
-    source_ton: int | None = Field(default=None, ge=0, le=255)
-    source_npi: int | None = Field(default=None, ge=0, le=255)
-    dest_ton: int = Field(default=1, ge=0, le=255)
-    dest_npi: int = Field(default=1, ge=0, le=255)
-    service_type: str = Field(default="", max_length=5)
-    long_method: Literal["udh", "sar"] = "udh"
-    data_coding: Literal["auto", "auto_latin1", "ucs2"] = "auto"
-    gsm_packed: bool = False
-    registered_delivery: bool = True
-    receipt_id_transform: Literal["none", "dec_to_hex", "hex_to_dec"] = "none"
-    receipt_utc_offset_minutes: int = Field(default=0, ge=-720, le=840)
-    inbound_dc0: Literal["gsm", "ascii"] = "gsm"
-    throttle_retries: int = Field(default=3, ge=0, le=10)
-    connect_timeout: float = Field(default=5.0, gt=0, le=120)
-    bind_timeout: float = Field(default=5.0, gt=0, le=120)
-    response_timeout: float = Field(default=10.0, gt=0, le=300)
-    enquire_link_interval: float = Field(default=30.0, ge=1, le=3600)
-    reconnect_min: float = Field(default=0.5, gt=0, le=300)
-    reconnect_max: float = Field(default=30.0, gt=0, le=3600)
-    not_bound_wait: float = Field(default=5.0, ge=0, le=60)
-    report_batch: int = Field(default=1000, ge=1, le=10_000)
-    uplink_reassembly_timeout: float = Field(default=600.0, ge=1, le=86_400)
-
-
-PASSWORD_MAX = 8  # SMPP 3.4 password: C-Octet String of at most 9 octets with the NUL
-
-
-def _describe(exc: ValidationError, prefix: str = "config") -> ConfigError:
-    from tidings.api.errors import describe_validation
-
-    err = exc.errors()[0]
-    err = {**err, "loc": (prefix, *err.get("loc", ()))}
-    text = describe_validation(err)
-    return ConfigError(text.split(" ", 1)[0], text)
-
-
-def check_options(options: dict) -> dict:
-    """Validated options with defaults dropped (only what the operator chose is stored)."""
+def _options(config: dict) -> dict:
     try:
-        parsed = SmppOptions.model_validate(options)
-    except ValidationError as exc:
-        raise _describe(exc) from None
-    if parsed.reconnect_max < parsed.reconnect_min:
-        raise ConfigError("config.reconnect_max", "config.reconnect_max must be >= config.reconnect_min")
-    return parsed.model_dump(exclude_unset=True)
+        return check_options(config)
+    except OptionError as exc:
+        raise ConfigError(exc.field, exc.message) from None
 
 
 def check_name(name: str) -> None:
-    import re
-
     if not re.fullmatch(NAME_PATTERN, name or ""):
         raise ConfigError("name", "name must be 1 to 32 characters: lower-case letters, digits, '-' or '_', starting with a letter or digit")
 
 
-def smpp_config(row: ChannelDef, box) -> SmppConfig:  # noqa: ANN001
-    cfg = SmppConfig(name=row.name)
-    known = {f.name for f in fields(SmppConfig)}
-    for key, value in (row.config or {}).items():
-        if key in known and key not in ("name", "password"):
-            setattr(cfg, key, value)
-    if row.password_sealed:
-        cfg.password = box.open(row.password_sealed)
-    return cfg
+def fingerprint(row: ChannelDef) -> tuple:
+    """What a running channel was built from.  The password enters as a digest
+    of its sealed form, which changes whenever it is set (even to the same
+    value), so a new password is a restart the status reports."""
+    sealed = row.password_sealed
+    digest = hashlib.sha256(sealed if isinstance(sealed, bytes) else str(sealed).encode()).hexdigest() if sealed else None
+    return (row.kind, tuple(sorted((row.config or {}).items())), digest)
 
 
 def view(row: ChannelDef) -> dict:
@@ -200,7 +115,7 @@ async def add_channel(ctx: AppContext, *, name: str, kind: str = KIND_SMPP, conf
         raise ConfigError("unknown_policy", f"unknown_policy must be one of {', '.join(UNKNOWN_POLICIES)}")
     if len(description) > 255:
         raise ConfigError("description", "description must be at most 255 characters")
-    options = check_options(config or {}) if kind == KIND_SMPP else {}
+    options = _options(config or {}) if kind == KIND_SMPP else {}
     if kind == KIND_SMPP and config and "password" in config:
         raise ConfigError("config.password", "the password goes in the password field, never in config")
     if password is not None and len(password) > PASSWORD_MAX:
@@ -216,7 +131,7 @@ async def add_channel(ctx: AppContext, *, name: str, kind: str = KIND_SMPP, conf
                     detail={"kind": kind, "config": options, "enabled": enabled, "unknown_policy": unknown_policy})
         await session.flush()
         out = view(row)
-    await refresh(ctx)
+    await _refresh_routes(ctx)
     return out
 
 
@@ -239,7 +154,7 @@ async def update_channel(ctx: AppContext, name: str, *, config: dict | None = No
             if row.kind != KIND_SMPP:
                 raise ConfigError("config", "only smpp channels have a config")
             merged = {k: v for k, v in {**(row.config or {}), **config}.items() if v is not None}
-            row.config = check_options(merged)
+            row.config = _options(merged)
             changed["config"] = config
         if password is not None:
             row.password_sealed = ctx.box.seal(password) if password else None
@@ -256,7 +171,7 @@ async def update_channel(ctx: AppContext, name: str, *, config: dict | None = No
         await audit(session, actor=actor, action="channel.update", object_type="channel", object_id=name, detail=changed)
         await session.flush()
         out = view(row)
-    await refresh(ctx)
+    await _refresh_routes(ctx)
     return out
 
 
@@ -269,7 +184,7 @@ async def remove_channel(ctx: AppContext, name: str, actor: str = "cli") -> dict
         await session.delete(row)
         await audit(session, actor=actor, action="channel.remove", object_type="channel", object_id=name,
                     detail={"routes_removed": routes})
-    await refresh(ctx)
+    await _refresh_routes(ctx)
     return {"name": name, "removed": True, "routes_removed": routes}
 
 
@@ -308,7 +223,7 @@ async def add_route(ctx: AppContext, *, channel: str, product: str = "sms", pref
         await audit(session, actor=actor, action="route.add", object_type="route", object_id=str(row.id),
                     detail={"channel": channel, "product": product, "prefix": prefix, "carrier": carrier, "priority": priority})
         out = route_view(row)
-    await refresh(ctx)
+    await _refresh_routes(ctx)
     return out
 
 
@@ -321,7 +236,7 @@ async def remove_route(ctx: AppContext, route_id: int, actor: str = "cli") -> di
         await session.delete(row)
         await audit(session, actor=actor, action="route.remove", object_type="route", object_id=str(route_id),
                     detail={k: v for k, v in out.items() if k != "created_at"})
-    await refresh(ctx)
+    await _refresh_routes(ctx)
     return out
 
 
@@ -346,203 +261,27 @@ async def channel_status(ctx: AppContext, name: str) -> dict:
 
     async with ctx.db.read() as session:
         row = await _existing(session, name)
-        info, defined = view(row), _fingerprint(row)
+        info, defined = view(row), fingerprint(row)
         counts = dict((await session.execute(
             select(Message.status, func.count()).where(Message.channel == name).group_by(Message.status))).all())
-    live = _live(ctx).get(name)
+    registry = ctx.extras.get("channels")
+    live = registry.get(name) if registry is not None and registry.has(name) else None
     # Registered is not running: an API-only process registers channels but never starts them.
-    started = live is not None and bool(getattr(live, "clients", True))
+    started = live is not None and live.started
     state: dict[str, Any] = {"running": started}
-    if started:
-        stats = live.stats() if hasattr(live, "stats") else {}
+    if live is not None and started:
+        stats = live.stats()
         state.update(bound=stats.get("bound", 0), binds=stats.get("binds", 0), window_in_use=stats.get("in_flight", 0),
-                     window=getattr(getattr(live, "config", None), "window", None))
-        running = getattr(live, "_tidings_def", None)
-        state["restart_needed"] = running is not None and running != defined
+                     window=stats.get("window"))
+        state["restart_needed"] = live.definition is not None and live.definition != defined
         for d in ctx.extras.get("dispatchers") or ():
-            if getattr(getattr(d, "channel", None), "name", None) == name:
+            if d.channel.name == name:
                 state["unknown_since_start"] = state.get("unknown_since_start", 0) + d.stats.get("unknown", 0)
     return {**info, "status": state, "messages": {k: int(v) for k, v in counts.items()}}
 
 
-# ---- the process side: registry hook, router, failover ---------------------------------
-
-
-@dataclass
-class _Loaded:
-    defs: list[ChannelDef]
-    routes: list[ChannelRoute]
-
-
-async def _load(db: Database) -> _Loaded:
-    async with db.read() as session:
-        defs = list((await session.execute(select(ChannelDef))).scalars().all())
-        routes = list((await session.execute(select(ChannelRoute))).scalars().all())
-    return _Loaded(defs, routes)
-
-
-def _table(loaded: _Loaded) -> RouteTable:
-    enabled = [d.name for d in loaded.defs if d.enabled]
-    return RouteTable([Route(r.channel, r.product, r.prefix, r.carrier, r.priority, r.id) for r in loaded.routes], enabled)
-
-
-def _fingerprint(row: ChannelDef) -> tuple:
-    """What a running channel was built from.  The password enters as a digest
-    of its sealed form, which changes whenever it is set (even to the same
-    value), so a new password is a restart the status reports."""
-    sealed = row.password_sealed
-    digest = hashlib.sha256(sealed if isinstance(sealed, bytes) else str(sealed).encode()).hexdigest() if sealed else None
-    return (row.kind, tuple(sorted((row.config or {}).items())), digest)
-
-
-def _load_blocking(url: str) -> _Loaded:
-    """Load from a worker thread with its own engine: the registry hook is
-    synchronous and may run inside the event loop (at start-up only)."""
-
-    async def go() -> _Loaded:
-        db = Database(url)
-        try:
-            return await _load(db)
-        finally:
-            await db.dispose()
-
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, go()).result()
-
-
-class _State:
-    """This process's routing snapshot (ctx.extras["channel_config"])."""
-
-    def __init__(self, table: RouteTable) -> None:
-        self.table = table
-        self.loaded_at = time.monotonic()
-        self.reloading: asyncio.Task | None = None
-
-
-def _state(ctx: AppContext) -> _State | None:
-    return ctx.extras.get("channel_config")
-
-
-def _live(ctx: AppContext) -> dict[str, Channel]:
-    reg = ctx.extras.get("channels")
-    return {c.name: c for c in reg.channels()} if reg is not None else {}
-
-
-def build_channel(ctx: AppContext, row: ChannelDef) -> SmppChannel:
-    from tidings.channels.smpp.db_matcher import DbReceiptMatcher
-
-    channel = SmppChannel(smpp_config(row, ctx.box), matcher=DbReceiptMatcher(ctx.db, row.name))
-    channel.unknown_policy = row.unknown_policy  # type: ignore[attr-defined]  # read by the dispatcher
-    channel._tidings_def = _fingerprint(row)  # type: ignore[attr-defined]
-    return channel
-
-
-def install(ctx: AppContext, registry) -> None:  # noqa: ANN001
-    """REGISTRY_HOOKS entry: register the enabled SMPP channels and the router."""
-    try:
-        loaded = _load_blocking(ctx.db.url)
-    except Exception:
-        log.exception("could not load channel definitions; only built-in channels will run")
-        loaded = _Loaded([], [])
-    for row in loaded.defs:
-        if row.kind == KIND_SMPP and row.enabled and not registry.has(row.name):
-            registry.add(build_channel(ctx, row))
-            log.info("channel %s: smpp %s:%s (%s x%s, window %s), unknown_policy=%s", row.name,
-                     row.config.get("host", "127.0.0.1"), row.config.get("port", 2775), row.config.get("bind_mode", "trx"),
-                     row.config.get("binds", 1), row.config.get("window", 10), row.unknown_policy)
-    state = _State(_table(loaded))
-    ctx.extras["channel_config"] = state
-    registry.add_router(_router(ctx, registry))
-
-
-def _is_up(registry):  # noqa: ANN001
-    def is_up(name: str) -> bool:
-        if not registry.has(name):
-            return False
-        stats = getattr(registry.get(name), "stats", None)
-        return True if stats is None else stats().get("bound", 0) > 0
-
-    return is_up
-
-
-def _router(ctx: AppContext, registry):  # noqa: ANN001
-    is_up = _is_up(registry)
-
-    def route(request) -> str | None:  # noqa: ANN001
-        state = current_table(ctx)
-        if state.empty:
-            return None
-        name = state.pick(request.product, request.number, is_up)
-        # Only channels this process can dispatch to; otherwise the registry's default decides.
-        if name is not None and not registry.has(name):
-            live = [n for n in state.candidates(request.product, request.number) if registry.has(n)]
-            name = live[0] if live else None
-        return name
-
-    return route
-
-
-def current_table(ctx: AppContext) -> RouteTable:
-    """The routing snapshot; schedules a background reload when it is stale."""
-    state = _state(ctx)
-    if state is None:
-        return RouteTable()
-    if time.monotonic() - state.loaded_at > REFRESH_SECONDS and (state.reloading is None or state.reloading.done()):
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is not None:
-            state.loaded_at = time.monotonic()  # one reload at a time, even if it fails
-            state.reloading = loop.create_task(refresh(ctx))
-    return state.table
-
-
-async def refresh(ctx: AppContext) -> None:
-    """Reload routes and enabled flags into this process's snapshot."""
-    state = _state(ctx)
-    if state is None:
-        return
-    try:
-        state.table = _table(await _load(ctx.db))
-    except Exception:
-        log.exception("reloading routes failed; keeping the previous table")
-    state.loaded_at = time.monotonic()
-
-
-def channels_for(ctx: AppContext, product: str, destination: str) -> list[Channel]:
-    """The channels (registered in this process) that may carry a message,
-    best first.  An empty list with an empty route table means "use the
-    registry's default channel"."""
-    from tidings.channels.registry import registry_of
-
-    registry = registry_of(ctx)
-    return [registry.get(n) for n in current_table(ctx).candidates(product, destination) if registry.has(n)]
-
-
-def failover_target(ctx: AppContext, product: str, destination: str, current: str) -> str | None:
-    """Where a message on ``current`` goes after a transient refusal or while
-    ``current`` is down: the next candidate that is up and runs in this
-    process, or None (stay, retry with backoff)."""
-    from tidings.channels.registry import registry_of
-
-    registry = registry_of(ctx)
-    up = _is_up(registry)
-    return current_table(ctx).failover(product, destination, current, lambda n: registry.has(n) and up(n))
-
-
-async def move_messages(session, moves: list[dict]) -> None:  # noqa: ANN001
-    """Failover: ``{"b_id", "b_channel"}`` per message, in the dispatcher's transaction."""
-    from tidings.store.messages import move_queued
-
-    await move_queued(session, moves)
-
-
-def _register() -> None:
-    from tidings.channels.registry import REGISTRY_HOOKS
-
-    if install not in REGISTRY_HOOKS:
-        REGISTRY_HOOKS.append(install)
-
-
-_register()
+async def _refresh_routes(ctx: AppContext) -> None:
+    """Routes and enabled flags take effect in this process at once (others reload within seconds)."""
+    registry = ctx.extras.get("channels")
+    if registry is not None and registry.routes is not None:
+        await registry.routes.refresh()

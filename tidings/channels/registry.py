@@ -1,31 +1,33 @@
 """Which channel carries a message.
 
-The registry holds every channel this process knows and the routers that
-choose among them.  The send path asks :meth:`ChannelRegistry.route` once per
+The registry holds every channel this process knows and the router that
+chooses among them.  The send path asks :meth:`ChannelRegistry.route` once per
 message when it accepts it and stores the answer (``messages.channel``); each
 channel then has its own dispatcher that claims only its messages.  So a new
-carrier plugs in by registering a channel and, if it should take traffic, a
-router: the dispatcher and the send path do not change.
+carrier plugs in by registering a channel: the dispatcher and the send path
+do not change.
 
 A router is a function ``(RouteRequest) -> str | None``: the name of a channel,
-or None to let the next router decide.  The first answer wins; without one the
-message goes to the default channel (the sandbox unless an operator sets
-another).  Routers run on the accept path for every number, so they must be
-cheap and in-memory (load route tables at start-up, refresh them in the
-background).
+or None to let the registry's default decide (the sandbox unless an operator
+sets another).  A message goes only to a channel that carries its product
+(``Channel.carries``).  The router runs on the accept path for every number,
+so it must be cheap and in-memory (:mod:`tidings.channels.routing` answers
+from a snapshot of the routes, refreshed in the background).
 
-Products that bring channels (the SMPP carriers) append a setup function to
-:data:`REGISTRY_HOOKS`; it runs when the registry is first built in a process
-(API, worker or CLI), and gets the context and the registry.
+:func:`tidings.channels.setup.build_registry` builds this process's registry
+once at start-up (``serve``, ``api`` and ``worker``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from tidings.channels.base import Channel
 from tidings.context import AppContext
+
+if TYPE_CHECKING:
+    from tidings.channels.routing import LiveRoutes
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,26 +40,26 @@ class RouteRequest:
 
 Router = Callable[[RouteRequest], "str | None"]
 
-REGISTRY_HOOKS: list[Callable[[AppContext, "ChannelRegistry"], None]] = []
-
 
 class UnknownChannel(KeyError):
     pass
+
+
+class NoChannel(LookupError):
+    """No channel of this process carries the product."""
 
 
 class ChannelRegistry:
     def __init__(self, default: str) -> None:
         self.default = default
         self._channels: dict[str, Channel] = {}
-        self._routers: list[Router] = []
+        # The operator's routes (None: every message goes to the default).
+        self.routes: LiveRoutes | None = None
 
     def add(self, channel: Channel) -> None:
         if channel.name in self._channels:
             raise ValueError(f"channel {channel.name!r} is registered twice")
         self._channels[channel.name] = channel
-
-    def add_router(self, router: Router) -> None:
-        self._routers.append(router)
 
     def get(self, name: str) -> Channel:
         try:
@@ -68,39 +70,41 @@ class ChannelRegistry:
     def has(self, name: str) -> bool:
         return name in self._channels
 
+    def carries(self, name: str, product: str) -> bool:
+        channel = self._channels.get(name)
+        return channel is not None and product in channel.carries
+
     def channels(self) -> list[Channel]:
         return list(self._channels.values())
 
     def route(self, request: RouteRequest) -> str:
-        for router in self._routers:
-            name = router(request)
-            if name is not None:
-                return name
+        name = self.routes(request) if self.routes is not None else None
+        if name is not None:
+            return name
+        default = self._channels.get(self.default)
+        if default is not None and request.product not in default.carries:
+            raise NoChannel(f"no channel carries {request.product} messages")
         return self.default
+
+    def failover(self, product: str, destination: str, current: str) -> str | None:
+        """Where a message on ``current`` goes after a transient refusal or
+        while ``current`` is down: the next route's channel that carries the
+        product, is up and runs in this process; None: stay and retry."""
+        if self.routes is None:
+            return None
+        ok = lambda n: self.carries(n, product) and self.get(n).is_up()  # noqa: E731
+        return self.routes.current().failover(product, destination, current, ok)
 
     @property
     def trivial(self) -> bool:
-        """No routers: every message goes to the default (the send path then
+        """No routes: every message goes to the default (the send path then
         skips the per-number call)."""
-        return not self._routers
+        return self.routes is None or self.routes.current().empty
 
 
 def registry_of(ctx: AppContext) -> ChannelRegistry:
-    """This process's registry, built on first use: the sandbox, then every hook."""
+    """This process's registry (built at start-up by ``build_registry``)."""
     reg = ctx.extras.get("channels")
     if reg is None:
-        from tidings.channels.sandbox.carrier import SandboxCarrier, SandboxConfig
-
-        reg = ChannelRegistry(default=str((ctx.settings.extra.get("channels") or {}).get("default", "sandbox")))
-        reg.add(SandboxCarrier(SandboxConfig.from_settings(ctx.settings.extra)))
-        for hook in REGISTRY_HOOKS:
-            hook(ctx, reg)
-        ctx.extras["channels"] = reg
+        raise RuntimeError("the channel registry is built at start-up: await tidings.channels.setup.build_registry(ctx) first")
     return reg
-
-
-def sandbox_of(ctx: AppContext):
-    """The sandbox carrier of this process (the virtual phone and CLI use it)."""
-    from tidings.channels.sandbox.carrier import NAME
-
-    return registry_of(ctx).get(NAME)

@@ -19,9 +19,10 @@ def reply(from_number: str = typer.Argument(..., metavar="FROM"), to: str = type
     """A handset FROM replies TEXT to channel number TO (an uplink): stored and
     forwarded to the up_link_addr of the application that owns TO."""
     from tidings.channels.sandbox import ReplyError, reply_from_handset
+    from tidings.dispatch.intake import intake_of
 
     async def go(ctx: AppContext) -> str:
-        return await reply_from_handset(ctx, from_number, to, text)
+        return await reply_from_handset(intake_of(ctx), from_number, to, text)
 
     try:
         uid = run(go)

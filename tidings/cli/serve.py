@@ -97,6 +97,7 @@ def serve(settings: Settings, *, run_workers: bool, bootstrap: bool, host: str |
 
 
 def worker(settings: Settings) -> None:
+    from tidings.channels.setup import build_registry
     from tidings.context import AppContext
     from tidings.logs import configure
     from tidings.runtime import ServiceRunner, build_services
@@ -106,6 +107,7 @@ def worker(settings: Settings) -> None:
 
     async def _go() -> None:
         ctx = AppContext.build(settings)
+        await build_registry(ctx)
         runner = ServiceRunner(ctx, build_services(ctx))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -4,8 +4,8 @@
 acknowledges anything to its carrier, so an acknowledged report is a stored
 one.  Each call is one write transaction:
 
-* reports: matched to messages (by our id, or by the carrier id for channels
-  whose receipts carry only that), one entry per part in ``part_reports``
+* reports: matched to messages by our id (each channel maps its carrier's
+  ids to ours and names the part), one entry per part in ``part_reports``
   (a repeated part report is ignored, so redelivered receipts change nothing),
   the message's final status once every part is reported, one AIM ``sms``
   receipt per new part report into the callback outbox, and the delivered
@@ -51,19 +51,11 @@ def _part(seq: int, r: DeliveryReport | None, code: str = "", desc: str = "", at
     return {"seq": seq, "status": code, "desc": desc, "at": at.isoformat(timespec="milliseconds")}
 
 
-def part_seq(row, report: DeliveryReport, taken: set[int], hint: int | None) -> int:
-    """Which part a report is for: the carrier's hint, else the position of
-    its carrier id, else the first part not yet reported."""
-    if hint:
-        return hint
-    ids = row.carrier_ids or []
-    if report.carrier_message_id and report.carrier_message_id in ids:
-        return ids.index(report.carrier_message_id) + 1
-    cid = report.carrier_message_id or ""
-    if cid.startswith("sbx-"):
-        tail = cid.rsplit("-", 1)[-1]
-        if tail.isdigit():
-            return int(tail)
+def part_seq(row, report: DeliveryReport, taken: set[int]) -> int:
+    """Which part a report is for: the one its channel named, else the first
+    part not yet reported."""
+    if report.part:
+        return report.part
     n = 1
     while n in taken:
         n += 1
@@ -85,24 +77,7 @@ class Intake:
             await self._store_reports(session, reports)
 
     async def _store_reports(self, session, reports: Sequence[DeliveryReport]) -> None:
-        hints: dict[int, tuple[str, int]] = {}
-        by_channel: dict[str, list[str]] = defaultdict(list)
-        for i, r in enumerate(reports):
-            if not r.message_id and r.carrier_message_id:
-                by_channel[r.channel].append(r.carrier_message_id)
-        if by_channel:
-            found: dict[tuple[str, str], tuple[str, int]] = {}
-            for channel, cids in by_channel.items():
-                for cid, hit in (await store.lookup_carrier_ids(session, channel, cids)).items():
-                    found[(channel, cid)] = hit
-            for i, r in enumerate(reports):
-                if not r.message_id and r.carrier_message_id:
-                    hit = found.get((r.channel, r.carrier_message_id))
-                    if hit:
-                        hints[i] = hit
-
-        ids = {r.message_id for r in reports if r.message_id} | {h[0] for h in hints.values()}
-        rows = await store.load_for_reports(session, list(ids))
+        rows = await store.load_for_reports(session, list({r.message_id for r in reports if r.message_id}))
 
         parts_of: dict[str, list[dict]] = {}
         items: dict[str, list[dict]] = defaultdict(list)
@@ -112,8 +87,8 @@ class Intake:
         alike: dict[tuple[str, str, datetime], list[str]] = defaultdict(list)
         billed: list[meters.MeterEvent] = []
         fmt = receipts.TimeFormat()
-        for i, r in enumerate(reports):
-            mid, hint = (r.message_id, None) if r.message_id else (hints.get(i) or (None, None))
+        for r in reports:
+            mid = r.message_id
             row = rows.get(mid) if mid else None
             if row is None:
                 self.unmatched += 1
@@ -137,7 +112,7 @@ class Intake:
                 self.duplicates += 1
                 continue
             taken = {p["seq"] for p in parts}
-            seq = part_seq(row, r, taken, hint)
+            seq = part_seq(row, r, taken)
             if seq in taken or seq > row.parts:
                 self.duplicates += 1
                 continue
@@ -178,14 +153,20 @@ class Intake:
         await store_uplinks(self.ctx, uplinks)
 
 
-async def store_uplinks(ctx: AppContext, uplinks: Sequence[Uplink], ids: Sequence[str] | None = None) -> list[str]:
+def intake_of(ctx: AppContext) -> Intake:
+    """This process's intake (the workers'), or one for a process that runs no
+    channels but takes uplinks (the phone pages of ``tidings api``, the CLI)."""
+    return ctx.extras.get("intake") or Intake(ctx)
+
+
+async def store_uplinks(ctx: AppContext, uplinks: Sequence[Uplink]) -> list[str]:
     """Store, route and enqueue uplinks; returns their ids (``smsMsgId``)."""
     from tidings.callbacks.outbox import enqueue_uplink
     from tidings.store.sms import app_for_channel_number
 
     if not uplinks:
         return []
-    ids = list(ids) if ids else [str(uuid.uuid4()) for _ in uplinks]
+    ids = [u.id or str(uuid.uuid4()) for u in uplinks]
     async with ctx.db.read() as session:
         owners = {d: await app_for_channel_number(session, d) for d in {u.destination for u in uplinks}}
     rows = []

@@ -37,8 +37,9 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any, Sequence
 
-from tidings.channels.base import Channel, OutboundMessage, SubmitResult
-from tidings.channels.registry import ChannelRegistry, registry_of
+from tidings.channels.base import Channel, OutboundMessage, PendingMessage, SubmitResult, TransactionalChannel
+from tidings.channels.registry import ChannelRegistry, RouteRequest, registry_of
+from tidings.channels.routing import enabled_channels
 from tidings.context import AppContext
 from tidings.dispatch import receipts
 from tidings.dispatch.config import FAIL, DispatchConfig
@@ -74,11 +75,11 @@ class Dispatcher:
         self.config = config
         self.name = f"dispatch:{channel.name}" + (f"#{loop_index}" if loop_index else "")
         self.loop_index = loop_index
-        self.in_tx = bool(getattr(channel, "confirms_in_transaction", False))
-        self.keep_carrier_ids = not getattr(channel, "reports_carry_message_id", False)
-        self.validity = timedelta(seconds=float(getattr(channel, "validity_seconds", None) or config.validity_seconds))
+        self.in_tx = channel.confirms_in_transaction
+        self.keep_carrier_ids = channel.persists_carrier_ids
+        self.validity = timedelta(seconds=float(channel.validity_seconds or config.validity_seconds))
         # The channel's own setting (SMPP channel definitions) wins over dispatch.unknown_policy.
-        self.policy = getattr(channel, "unknown_policy", None) or config.policy_for(channel.name)
+        self.policy = channel.unknown_policy or config.policy_for(channel.name)
         self._rng = random.Random()
         self._next_sweep = 0.0
         self.stats = {"submitted": 0, "failed": 0, "retried": 0, "expired": 0, "unknown": 0}
@@ -122,8 +123,13 @@ class Dispatcher:
             for r in rows
         ]
 
+    @property
+    def transactional(self) -> TransactionalChannel:
+        assert self.in_tx, self.channel.name
+        return self.channel  # type: ignore[return-value]  # confirms_in_transaction promises the extension
+
     async def _step_in_tx(self) -> int:
-        ch = self.channel
+        ch = self.transactional
         staged: list[str] = []
         try:
             async with self.ctx.db.write() as session:
@@ -135,14 +141,12 @@ class Dispatcher:
                 results = await ch.submit(self._outbound(live)) if live else []
                 staged = [r.message_id for r in results if r.ok]
                 await self._record(session, live, results, now, late)
-            after = getattr(ch, "after_commit", None)
-            if after and staged:
-                after(staged)
+            if staged:
+                ch.after_commit(staged)
             return len(rows)
         except BaseException:
-            undo = getattr(ch, "after_rollback", None)
-            if undo and staged:
-                undo(staged)
+            if staged:
+                ch.after_rollback(staged)
             raise
 
     async def _step_remote(self) -> int:
@@ -200,7 +204,7 @@ class Dispatcher:
                     continue
                 carrier_rows.extend((cid, row.id, i) for i, cid in enumerate(res.carrier_message_ids, 1))
                 updates.append(self._update(row.id, SUBMITTED, row.expires_at, None, None, attempt, now, None, res.carrier_message_ids or None))
-            elif getattr(res, "outcome_unknown", False):
+            elif res.outcome_unknown:
                 self.stats["unknown"] += 1
                 updates.append(self._update(row.id, UNKNOWN, now, "UNKNOWN", res.error_desc or "submit outcome unknown", attempt, now, None, res.carrier_message_ids or None))
             elif res.transient:
@@ -231,9 +235,7 @@ class Dispatcher:
             await store.mark_submitted_alike(session, alike, now)
         await store.record_outcomes(session, updates)
         if moves:
-            from tidings.channels.config import move_messages
-
-            await move_messages(session, moves)
+            await store.move_queued(session, moves)
         if carrier_rows:
             await store.save_carrier_ids(session, self.channel.name, carrier_rows, now)
         if items:
@@ -243,13 +245,11 @@ class Dispatcher:
             log.warning("channel %s: %d submits with unknown outcome (policy: %s)", self.channel.name, unknown, self.policy)
 
     def _failover(self, row, res: SubmitResult) -> str | None:
-        """The next route's channel for a transient refusal (routes: tidings.channels.config);
+        """The next route's channel for a transient refusal (the operator's routes);
         not when a part was already accepted here (moving would resend it)."""
         if res.carrier_message_ids:
             return None
-        from tidings.channels.config import failover_target
-
-        return failover_target(self.ctx, row.product, row.number, self.channel.name)
+        return registry_of(self.ctx).failover(row.product, row.number, self.channel.name)
 
     @staticmethod
     def _update(mid, status, next_at, code, desc, attempts, submitted, reported, carrier) -> dict:
@@ -328,10 +328,8 @@ class Dispatcher:
     async def recover(self) -> None:
         """On start: give an in-process carrier back the receipts it held in
         memory; for remote channels, expired leases become ``unknown`` (sweep)."""
-        resume = getattr(self.channel, "resume", None)
-        if resume is not None:
-            from tidings.channels.sandbox.carrier import PendingMessage
-
+        if self.in_tx:
+            resume = self.transactional.resume
             after, total = "", 0
             while True:
                 async with self.ctx.db.read() as session:
@@ -421,17 +419,11 @@ class OrphanAdopter:
         self.adopted = 0
 
     async def adopt_once(self) -> int:
-        from tidings.channels.registry import RouteRequest
-
-        from sqlalchemy import select
-
-        from tidings.store.models.smpp import ChannelDef
-
         async with self.ctx.db.write() as session:
             # Enabled definitions count as running even where this process does
             # not run them yet: during a rolling restart an older worker must not
             # take a new channel's messages away from it.
-            enabled = (await session.execute(select(ChannelDef.name).where(ChannelDef.enabled))).scalars().all()
+            enabled = await enabled_channels(session)
             known = sorted({c.name for c in self.registry.channels()} | set(enabled))
             rows = await store.orphaned_queued(session, known)
             moves = []

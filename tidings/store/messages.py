@@ -241,15 +241,6 @@ async def save_carrier_ids(session: AsyncSession, channel: str, rows: list[tuple
     await session.execute(dialect_insert(session, CarrierId.__table__).on_conflict_do_nothing(), values)
 
 
-async def lookup_carrier_ids(session: AsyncSession, channel: str, carrier_ids: list[str]) -> dict[str, tuple[str, int]]:
-    t = CarrierId.__table__
-    out: dict[str, tuple[str, int]] = {}
-    for chunk in _chunks(carrier_ids):
-        for cid, mid, seq in await session.execute(select(t.c.carrier_id, t.c.message_id, t.c.seq).where(t.c.channel == channel, t.c.carrier_id.in_(chunk))):
-            out[cid] = (mid, seq)
-    return out
-
-
 async def due_expiries(session: AsyncSession, channel: str, now: datetime, limit: int) -> list[Any]:
     """Submitted messages still unreported past their validity (a submitted
     message's ``next_attempt_at`` is its expiry time)."""

@@ -177,9 +177,10 @@ async def phone_reply(raw: str, request: Request, to: str = Form(""), text: str 
     if number is None:
         return _not_a_number(raw)
     from tidings.channels.sandbox import ReplyError, reply_from_handset
+    from tidings.dispatch.intake import intake_of
 
     try:
-        uplink_id = await reply_from_handset(ctx_of(request), number, to, text)
+        uplink_id = await reply_from_handset(intake_of(ctx_of(request)), number, to, text)
     except ReplyError as exc:
         html = _page(number, await _messages(request, number), error=str(exc), to=to, text=text)
         return HTMLResponse(html, status_code=400)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from tidings.channels.base import Uplink
-from tidings.context import AppContext
+from tidings.channels.base import ChannelEvents, Uplink
 from tidings.domain.numbers import normalize
 from tidings.timeutil import utcnow
 
@@ -20,13 +19,12 @@ class ReplyError(ValueError):
     pass
 
 
-async def reply_from_handset(ctx: AppContext, from_number: str, to_channel_num: str, text: str) -> str:
-    """A virtual handset answers: store the uplink and route it exactly like a
-    carrier's (to the application owning ``to_channel_num``).  Returns the
-    uplink id (``smsMsgId``).  ``from_number`` may be written any way the send
-    API accepts; international handsets are allowed here."""
-    from tidings.dispatch.intake import store_uplinks
-
+async def reply_from_handset(events: ChannelEvents, from_number: str, to_channel_num: str, text: str) -> str:
+    """A virtual handset answers: the uplink goes to ``events`` (the pipeline's
+    intake) exactly like a carrier's, which stores it and routes it to the
+    application owning ``to_channel_num``.  Returns the uplink id
+    (``smsMsgId``).  ``from_number`` may be written any way the send API
+    accepts; international handsets are allowed here."""
     try:
         source = normalize(from_number.strip(), international=True)
     except ValueError as exc:
@@ -39,7 +37,7 @@ async def reply_from_handset(ctx: AppContext, from_number: str, to_channel_num: 
     if len(text) > MAX_REPLY_LENGTH:
         raise ReplyError(f"text must be at most {MAX_REPLY_LENGTH} characters")
     uid = str(uuid.uuid4())
-    await store_uplinks(ctx, [Uplink(source=source, destination=dest, text=text, received_at=utcnow(), channel=NAME)], [uid])
+    await events.on_uplinks([Uplink(source=source, destination=dest, text=text, received_at=utcnow(), channel=NAME, id=uid)])
     return uid
 
 

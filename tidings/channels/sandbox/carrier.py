@@ -16,8 +16,8 @@ loses the submit and the state together, a crash after it loses only pending
 receipts, which :meth:`resume` re-arms on start-up from the database (like an
 SMSC's persistent store).  Nothing is lost and nothing is submitted twice.
 
-Its receipts name our message id (``reports_carry_message_id``), so the
-pipeline need not store carrier ids to match them.
+Its receipts name our message id and the part, so the pipeline stores no
+carrier ids for it (``persists_carrier_ids`` is False).
 
 Settings (``TIDINGS_EXTRA='{"sandbox": {...}}'``): ``latency_ms`` [min, max],
 ``slow_seconds``, ``handset_off_seconds``, ``throttle_attempts``,
@@ -32,10 +32,9 @@ import itertools
 import logging
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Sequence
 
-from tidings.channels.base import ChannelEvents, DeliveryReport, OutboundMessage, SubmitResult
+from tidings.channels.base import SMS, ChannelEvents, DeliveryReport, OutboundMessage, PendingMessage, SubmitResult
 from tidings.timeutil import utcnow
 
 from . import magic
@@ -72,17 +71,6 @@ class SandboxConfig:
         return cfg
 
 
-@dataclass(slots=True)
-class PendingMessage:
-    """A submitted, unreported message, as :meth:`SandboxCarrier.resume` needs it."""
-
-    message_id: str
-    destination: str
-    parts: int
-    submitted_at: datetime
-    reported_seqs: tuple[int, ...] = ()
-
-
 @dataclass(order=True, slots=True)
 class _Due:
     at: float
@@ -97,14 +85,23 @@ def _final(b: magic.Behaviour) -> tuple[str, str]:
     return "DELIVRD", "delivered"
 
 
+def _carrier_id(message_id: str, part: int) -> str:
+    return f"sbx-{message_id}-{part}"
+
+
 class SandboxCarrier:
+    """A :class:`~tidings.channels.base.TransactionalChannel`."""
+
     name = NAME
+    carries = frozenset({SMS})
     confirms_in_transaction = True
-    reports_carry_message_id = True
+    persists_carrier_ids = False
+    unknown_policy = None  # a submit's outcome is never unknown here
+    definition = None  # built in
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
-        self.validity_seconds = self.config.validity_seconds
+        self.validity_seconds: float | None = self.config.validity_seconds
         self._events: ChannelEvents | None = None
         self._heap: list[_Due] = []
         self._staged: dict[str, list[tuple[float, DeliveryReport]]] = {}
@@ -145,7 +142,7 @@ class SandboxCarrier:
             if kind == magic.THROTTLE and msg.attempt <= self.config.throttle_attempts:
                 results.append(SubmitResult(msg.message_id, False, error_code=b.code, error_desc=b.desc, transient=True))
                 continue
-            ids = [f"sbx-{msg.message_id}-{seq}" for seq in range(1, msg.parts + 1)]
+            ids = [_carrier_id(msg.message_id, part) for part in range(1, msg.parts + 1)]
             results.append(SubmitResult(msg.message_id, True, carrier_message_ids=ids))
             self.submitted += 1
             if kind == magic.NO_REPORT:
@@ -158,7 +155,8 @@ class SandboxCarrier:
             else:
                 delay = uniform(lo, hi) / 1000.0
             self._staged[msg.message_id] = [
-                (loop_now + delay, DeliveryReport(msg.message_id, cid, code, desc, now, NAME)) for cid in ids
+                (loop_now + delay, DeliveryReport(msg.message_id, cid, code, desc, now, NAME, part))
+                for part, cid in enumerate(ids, 1)
             ]
         return results
 
@@ -195,10 +193,10 @@ class SandboxCarrier:
                 delay = self.config.slow_seconds
             else:
                 delay = self._rng.uniform(lo, hi) / 1000.0
-            for seq in range(1, p.parts + 1):
-                if seq in p.reported_seqs:
+            for part in range(1, p.parts + 1):
+                if part in p.reported_parts:
                     continue
-                report = DeliveryReport(p.message_id, f"sbx-{p.message_id}-{seq}", code, desc, utcnow(), NAME)
+                report = DeliveryReport(p.message_id, _carrier_id(p.message_id, part), code, desc, utcnow(), NAME, part)
                 heapq.heappush(self._heap, _Due(loop_now + delay, next(self._order), report))
         self._wake.set()
 
@@ -239,6 +237,14 @@ class SandboxCarrier:
                 for report in due:
                     heapq.heappush(self._heap, _Due(retry_at, next(self._order), report))
                 await asyncio.sleep(1.0)
+
+    # --- introspection -----------------------------------------------------------
+    @property
+    def started(self) -> bool:
+        return self._task is not None
+
+    def is_up(self) -> bool:
+        return True
 
     def pending_receipts(self) -> int:
         return len(self._heap)

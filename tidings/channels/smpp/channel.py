@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal, Sequence
 
-from tidings.channels.base import ChannelEvents, DeliveryReport, OutboundMessage, SubmitResult, Uplink
+from tidings.channels.base import SMS, ChannelEvents, DeliveryReport, OutboundMessage, SubmitResult, Uplink
 from tidings.domain import sms_text
 from tidings.timeutil import utcnow
 
@@ -139,11 +139,17 @@ def _concat_info(pdu: Pdu, sm: bytes) -> tuple[tuple[int, int, int] | None, byte
 
 
 class SmppChannel:
+    carries = frozenset({SMS})
     confirms_in_transaction = False
+    persists_carrier_ids = True  # receipts name only the SMSC's id, and may reach any worker
+    validity_seconds = None  # the pipeline's default
 
-    def __init__(self, config: SmppConfig, matcher: ReceiptMatcher | None = None) -> None:
+    def __init__(self, config: SmppConfig, matcher: ReceiptMatcher | None = None, *,
+                 unknown_policy: str | None = None, definition: tuple | None = None) -> None:
         self.config = config
         self.name = config.name
+        self.unknown_policy = unknown_policy
+        self.definition = definition
         self.matcher: ReceiptMatcher = matcher if matcher is not None else InMemoryReceiptMatcher()
         self._events: ChannelEvents | None = None
         self._senders: list[SmppClient] = []
@@ -451,7 +457,7 @@ class SmppChannel:
             if hit is None:
                 unknown.append(report)
             else:
-                report.message_id = hit[0]
+                report.message_id, report.part = hit
                 ready.append(report)
         if ready:
             await self._emit(ready)
@@ -469,7 +475,7 @@ class SmppChannel:
             hit = found.get(report.carrier_message_id)  # type: ignore[arg-type]
             if hit is not None:
                 ready.append(DeliveryReport(hit[0], report.carrier_message_id, report.status, report.description,
-                                            report.done_at, report.channel))
+                                            report.done_at, report.channel, hit[1]))
         if ready:
             await self._emit(ready)
             await self.matcher.unpark([r.carrier_message_id for r in ready])  # type: ignore[misc]
@@ -480,9 +486,16 @@ class SmppChannel:
     def clients(self) -> list[SmppClient]:
         return list(self._clients)
 
+    @property
+    def started(self) -> bool:
+        return bool(self._clients)
+
+    def is_up(self) -> bool:
+        return any(c.bound for c in self._clients)
+
     def stats(self) -> dict[str, Any]:
         return {
-            "bound": sum(c.bound for c in self._clients), "binds": len(self._clients),
+            "bound": sum(c.bound for c in self._clients), "binds": len(self._clients), "window": self.config.window,
             "in_flight": sum(c.in_flight for c in self._senders),
             "uplinks_reassembling": len(self._uplink_parts),
         }

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from .pdu import CommandId, CommandStatus, Pdu
-from .session import Request, Response, Session, Unbound
+from tidings.channels.smpp.pdu import CommandId, CommandStatus, Pdu
+from tidings.channels.smpp.session import Request, Response, Session, Unbound
 
 _RECEIPT_STATE = {"ENROUTE": 1, "DELIVRD": 2, "EXPIRED": 3, "DELETED": 4, "UNDELIV": 5, "ACCEPTD": 6, "UNKNOWN": 7, "REJECTD": 8}
 
