@@ -1,7 +1,9 @@
 """The delivery guarantee on the sandbox carrier (docs/delivery-guarantee.md):
 SIGKILL the server in the middle of dispatch, restart it, and every accepted
 message is delivered exactly once: 0 lost, 0 submitted twice, 0 receipts
-duplicated.  Its own server, so the kill disturbs no other test."""
+duplicated.  The same when one of two workers is killed and not restarted
+(PostgreSQL): the survivor takes its messages over.  Each test has its own
+server, so the kill disturbs no other test."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 from huaweicloudsdkkoomessage.v1 import AddCallBackRequest, AddCallbackRequestBody
 
 from tests.api.send_support import ready_sender, send
-from tests.conftest import backend_params, start_server, stop_server
+from tests.conftest import backend_params, require_pg, start_server, stop_server
 from tests.support.harness import Server
 from tests.support.receiver import Receiver
 from tests.support.wait import wait_until
@@ -52,6 +54,21 @@ def all_messages(server: Server, creds) -> list[dict]:
         offset += len(page)
 
 
+def receipts_by_message(rx: Receiver) -> dict[str, int]:
+    """Receipt events per message once redelivered requests (same request_id)
+    are dropped, as the docs tell receivers to do."""
+    seen_requests: set[str] = set()
+    per_msg: dict[str, int] = defaultdict(int)
+    for req in rx.accepted:
+        env = req.json()
+        if env["request_id"] in seen_requests:
+            continue
+        seen_requests.add(env["request_id"])
+        for item in json.loads(env["body"]):
+            per_msg[item["msg_id"]] += 1
+    return per_msg
+
+
 def test_sigkill_mid_dispatch_loses_nothing_and_duplicates_nothing(crash_server: Server):
     srv = crash_server
     s = ready_sender(srv, settings={"frequency_limits": {"notify": None}})
@@ -87,25 +104,53 @@ def test_sigkill_mid_dispatch_loses_nothing_and_duplicates_nothing(crash_server:
         submits = [m["attempts"] for m in messages]
         assert submits.count(1) == total, f"submitted more than once: {sum(1 for a in submits if a != 1)}"
 
-        # Receipts: exactly one event per message once redelivered requests
-        # (same request_id) are dropped, as the docs tell receivers to do.
-        def receipts_by_message() -> dict[str, int]:
-            seen_requests: set[str] = set()
-            per_msg: dict[str, int] = defaultdict(int)
-            for req in rx.accepted:
-                env = req.json()
-                if env["request_id"] in seen_requests:
-                    continue
-                seen_requests.add(env["request_id"])
-                for item in json.loads(env["body"]):
-                    per_msg[item["msg_id"]] += 1
-            return per_msg
-
         # Callbacks the killed process had claimed come back when their lease runs out.
         patience = SLOW["callbacks"]["lease_seconds"] + 90
-        per_msg = wait_until(lambda: (lambda d: d if len(d) == total else None)(receipts_by_message()), patience, interval=0.5, what="every receipt")
+        per_msg = wait_until(lambda: (lambda d: d if len(d) == total else None)(receipts_by_message(rx)), patience, interval=0.5, what="every receipt")
         assert set(per_msg) == set(accepted)
         assert max(per_msg.values()) == 1, "a receipt event was produced twice"
         print(f"killed at {at_kill} of {total}")
     finally:
         rx.close()
+
+
+# Receipts 1.5-3 s after the submit, so the killed worker holds many; a short
+# receipt lease so the takeover comes within seconds.
+TWO_WORKERS = {"dispatch": {"batch_size": 50, "holder_lease_seconds": 3}, "sandbox": {"latency_ms": [1500, 3000]},
+               "callbacks": {"lease_seconds": 3}}
+
+
+@pytest.mark.pg
+def test_a_killed_workers_sandbox_messages_are_taken_over_by_the_surviving_worker():
+    require_pg()
+    srv = start_server("postgresql", {"TIDINGS_EXTRA": json.dumps(TWO_WORKERS)})  # creates the operator and the demo
+    rx = Receiver()
+    try:
+        srv.stop()
+        srv.command = "api"  # 1 API process, 2 worker processes
+        srv.start()
+        doomed, survivor = srv.worker(), srv.worker()
+        s = ready_sender(srv, settings={"frequency_limits": {"notify": None}})
+        s.sdk.add_call_back(AddCallBackRequest(body=AddCallbackRequestBody(callback_url=rx.url("/batch"), url_type=2)))
+        accepted: list[str] = []
+        for i in range(6):
+            resp = send(s.sdk, s.notice_tpl, [f"137{i:02d}{j:06d}" for j in range(500)], ["客户"])
+            accepted.extend(r.msg_id for r in resp.result)
+        total = len(accepted)
+
+        wait_until(lambda: counts(srv, s.creds)["submitted"] >= total // 4, 60, interval=0.05, what="both workers to be dispatching")
+        doomed.kill()  # SIGKILL, and never restarted
+        doomed.wait()
+
+        wait_until(lambda: counts(srv, s.creds)["delivered"] == total, 120, interval=0.5, what=f"all {total} messages delivered without a restart")
+        messages = all_messages(srv, s.creds)
+        assert {m["msg_id"] for m in messages} == set(accepted)
+        assert [m["attempts"] for m in messages].count(1) == total, "a message was submitted twice"
+        patience = TWO_WORKERS["callbacks"]["lease_seconds"] + 90
+        per_msg = wait_until(lambda: (lambda d: d if len(d) == total else None)(receipts_by_message(rx)), patience, interval=0.5, what="every receipt")
+        assert max(per_msg.values()) == 1, "a receipt event was produced twice"
+        assert survivor.poll() is None
+        assert "stopped renewing their lease" in (srv.data_dir / "worker-2.log").read_text(), "the survivor took nothing over"
+    finally:
+        rx.close()
+        stop_server(srv)

@@ -99,6 +99,9 @@ class Server:
     extra_env: dict = field(default_factory=dict)
     proc: subprocess.Popen | None = None
     bootstrap: dict = field(default_factory=dict)
+    # "serve" (API and workers in one process) or "api" (start workers with worker()).
+    command: str = "serve"
+    workers: list[subprocess.Popen] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -126,7 +129,7 @@ class Server:
     def start(self, timeout: float = 60.0) -> None:
         log = open(self.data_dir / "server.log", "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tidings", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "tidings", self.command, "--port", str(self.port)],
             cwd=self.data_dir,
             env=self.env(),
             stdout=log,
@@ -148,7 +151,25 @@ class Server:
             raise RuntimeError(f"{exc}:\n{self.log_tail()}") from None
         self.bootstrap = json.loads((self.data_dir / "bootstrap.json").read_text())
 
+    def worker(self) -> subprocess.Popen:
+        """Start one more ``tidings worker`` on this server's database (log: worker-N.log)."""
+        log = open(self.data_dir / f"worker-{len(self.workers) + 1}.log", "ab")
+        proc = subprocess.Popen([sys.executable, "-m", "tidings", "worker"], cwd=self.data_dir, env=self.env(),
+                                stdout=log, stderr=subprocess.STDOUT)
+        self.workers.append(proc)
+        return proc
+
     def stop(self) -> None:
+        for proc in self.workers:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.workers:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.workers.clear()
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

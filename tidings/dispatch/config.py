@@ -17,6 +17,10 @@ class DispatchConfig:
     poll_interval: float = 0.1
     # How long a remote submit may stay in flight before recovery calls it unknown.
     lease_seconds: float = 60.0
+    # A process holding a transactional channel's pending receipts (the sandbox)
+    # renews its lease every third of this; once it runs out another worker
+    # re-arms them (tidings/dispatch/holders.py).
+    holder_lease_seconds: float = 15.0
     # Transient failures: base * 2^(attempt-1), capped, with jitter in [50%, 100%].
     backoff_base: float = 1.0
     backoff_cap: float = 300.0

@@ -37,12 +37,13 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any, Sequence
 
-from tidings.channels.base import Channel, OutboundMessage, PendingMessage, SubmitResult, TransactionalChannel
+from tidings.channels.base import Channel, OutboundMessage, SubmitResult, TransactionalChannel
 from tidings.channels.registry import ChannelRegistry, RouteRequest, registry_of
 from tidings.channels.routing import enabled_channels
 from tidings.context import AppContext
 from tidings.dispatch import receipts
 from tidings.dispatch.config import FAIL, DispatchConfig
+from tidings.dispatch.holders import ReceiptHolding
 from tidings.dispatch.intake import Intake
 from tidings.store import messages as store
 from tidings.store.models.pipeline import EXPIRED, FAILED, QUEUED, SUBMITTED, UNKNOWN
@@ -326,26 +327,9 @@ class Dispatcher:
         await session.execute(stmt, [{"b_id": u["b_id"], "b_reported": u["b_reported"]} for u in updates])
 
     async def recover(self) -> None:
-        """On start: give an in-process carrier back the receipts it held in
-        memory; for remote channels, expired leases become ``unknown`` (sweep)."""
-        if self.in_tx:
-            resume = self.transactional.resume
-            after, total = "", 0
-            while True:
-                async with self.ctx.db.read() as session:
-                    rows = await store.submitted_unreported(session, self.channel.name, after, 5000)
-                if not rows:
-                    break
-                resume(
-                    [
-                        PendingMessage(r.id, r.number, r.parts, r.submitted_at or utcnow(), tuple(p["seq"] for p in (r.part_reports or [])))
-                        for r in rows
-                    ]
-                )
-                total += len(rows)
-                after = rows[-1].id
-            if total:
-                log.info("channel %s: re-armed receipts of %d submitted messages", self.channel.name, total)
+        """On start: expired ``submitting`` leases of a remote channel become
+        ``unknown`` (sweep).  A transactional channel's receipts are re-armed
+        by its ReceiptHolding (tidings/dispatch/holders.py)."""
         await self.sweep()
 
 
@@ -466,6 +450,7 @@ def pipeline_services(ctx: AppContext) -> list:
             dispatchers.append(Dispatcher(ctx, ch, config, i))
     ctx.extras["dispatchers"] = dispatchers
     services.extend(dispatchers)
+    services.extend(ReceiptHolding(ctx, d.transactional, config) for d in dispatchers if d.in_tx and d.loop_index == 0)
     services.append(OrphanAdopter(ctx, registry))
     services.append(Housekeeper(ctx))
     return services

@@ -29,10 +29,12 @@ from tidings.store.models.pipeline import (
     FrequencyCounter,
     IdempotencyKey,
     Message,
+    ReceiptHolder,
     SendTask,
     Uplink,
 )
 from tidings.store.tenants import owned
+from tidings.timeutil import utcnow
 
 M = Message.__table__
 CHUNK = 500  # ids per IN (...) list: far below every bind-parameter limit
@@ -279,6 +281,28 @@ async def submitted_unreported(session: AsyncSession, channel: str, after_id: st
         .limit(limit)
     )
     return list((await session.execute(stmt)).all())
+
+
+# --- receipt holders (tidings/dispatch/holders.py) ---------------------------------------
+H = ReceiptHolder.__table__
+
+
+async def renew_holder(session: AsyncSession, holder_id: str, channel: str, lease_until: datetime, process: str) -> None:
+    ins = dialect_insert(session, H)
+    await session.execute(
+        ins.values(id=holder_id, channel=channel, lease_until=lease_until, started_at=utcnow(), process=process)
+        .on_conflict_do_update(index_elements=["id"], set_={"lease_until": ins.excluded.lease_until})
+    )
+
+
+async def drop_holders(session: AsyncSession, channel: str, before: datetime | None, keep: str) -> list[str]:
+    """Delete the holders of ``channel`` whose lease ended before ``before``
+    (every other holder when None) and return their ids.  A DELETE, so of two
+    workers noticing the same dead holder only one gets it."""
+    stmt = H.delete().where(H.c.channel == channel, H.c.id != keep)
+    if before is not None:
+        stmt = stmt.where(H.c.lease_until < before)
+    return [r[0] for r in await session.execute(stmt.returning(H.c.id))]
 
 
 # --- reports -------------------------------------------------------------------------

@@ -117,6 +117,22 @@ class CarrierId(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class ReceiptHolder(Base):
+    """A process holding the pending receipts of a channel that confirms in the
+    dispatcher's transaction (the sandbox keeps them in memory).  The process
+    renews ``lease_until`` while it lives; once the lease has run out another
+    worker re-arms the channel's submitted, unreported messages
+    (tidings/dispatch/holders.py)."""
+
+    __tablename__ = "receipt_holders"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    lease_until: Mapped[datetime] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    process: Mapped[str] = mapped_column(String(255), default="")  # host:pid, for operators
+
+
 class Uplink(Base):
     """A message from a handset to one of our channel numbers."""
 
