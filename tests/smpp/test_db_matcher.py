@@ -11,12 +11,13 @@ import pytest
 
 from tests.conftest import backend_params, require_pg
 from tests.support.harness import create_pg_database, drop_pg_database
+from tests.support.smsc import Plan, TestSmsc
 from tests.support.wait import wait_until_async
 from tidings.channels.base import DeliveryReport, OutboundMessage
 from tidings.channels.smpp.channel import SmppChannel, SmppConfig
 from tidings.channels.smpp.db_matcher import DbReceiptMatcher
-from tests.support.smsc import Plan, TestSmsc
 from tidings.store.db import Database
+from tidings.store.messages import save_carrier_ids
 from tidings.store.migrate import upgrade
 from tidings.timeutil import utcnow
 
@@ -45,38 +46,39 @@ def report(cid, status="DELIVRD"):
     return DeliveryReport(None, cid, status, f"stat:{status} err:000", datetime.now(timezone.utc), "x")
 
 
-async def test_remember_then_match_survives_a_new_matcher(db):
+async def store_ids(db, channel, entries):
+    """What the dispatcher does with a submit's outcome (persists_carrier_ids)."""
+    async with db.write() as session:
+        await save_carrier_ids(session, channel, entries, utcnow())
+
+
+async def test_remembered_ids_match_at_once_and_stored_ones_in_a_new_matcher(db):
     m = DbReceiptMatcher(db, "cmcc-a")
     await m.remember([("A1", "msg1", 1), ("A2", "msg1", 2), ("B1", "msg2", 1)])
-    assert await m.match(["A1"]) == {"A1": ("msg1", 1)}  # at once, before the write behind
-    await m.flush()
+    assert await m.match(["A1"]) == {"A1": ("msg1", 1)}  # at once, before the dispatcher records the submit
+    assert await DbReceiptMatcher(db, "cmcc-a").match(["A1"]) == {}  # memory only
+    await store_ids(db, "cmcc-a", [("A1", "msg1", 1), ("A2", "msg1", 2), ("B1", "msg2", 1)])
     # A restarted process: a fresh matcher on the same database knows them.
     again = DbReceiptMatcher(db, "cmcc-a")
     assert await again.match(["A2", "B1", "ZZ"]) == {"A2": ("msg1", 2), "B1": ("msg2", 1)}
-    # Remembering the same id twice (dispatcher and channel) is harmless; an id
-    # issued again (an SMSC that restarted and counts from 1) maps to the newest message.
-    await again.remember([("A1", "msg1", 1)])
-    assert await again.match(["A1"]) == {"A1": ("msg1", 1)}
-    await again.remember([("A1", "msg9", 1), ("B1", "msg8", 1), ("B1", "msg7", 2)])
-    await again.flush()
+    # Storing the same id twice is harmless; an id issued again (an SMSC that
+    # restarted and counts from 1) maps to the newest message.
+    await store_ids(db, "cmcc-a", [("A1", "msg1", 1)])
+    await store_ids(db, "cmcc-a", [("A1", "msg9", 1), ("B1", "msg8", 1), ("B1", "msg7", 2)])
     assert await DbReceiptMatcher(db, "cmcc-a").match(["A1", "B1"]) == {"A1": ("msg9", 1), "B1": ("msg7", 2)}
 
 
 async def test_ids_are_per_channel(db):
-    a, b = DbReceiptMatcher(db, "chan-a"), DbReceiptMatcher(db, "chan-b")
-    await a.remember([("00000001", "from-a", 1)])
-    await b.remember([("00000001", "from-b", 1)])
-    await a.flush(), await b.flush()
+    await store_ids(db, "chan-a", [("00000001", "from-a", 1)])
+    await store_ids(db, "chan-b", [("00000001", "from-b", 1)])
     a, b = DbReceiptMatcher(db, "chan-a"), DbReceiptMatcher(db, "chan-b")  # from the database, not the cache
     assert await a.match(["00000001"]) == {"00000001": ("from-a", 1)}
     assert await b.match(["00000001"]) == {"00000001": ("from-b", 1)}
 
 
 async def test_large_batches_cross_the_chunk_size(db):
-    m = DbReceiptMatcher(db, "bulk")
     entries = [(f"{i:08X}", f"m{i}", 1) for i in range(2500)]
-    await m.remember(entries)
-    await m.flush()
+    await store_ids(db, "bulk", entries)
     found = await DbReceiptMatcher(db, "bulk").match([e[0] for e in entries])
     assert len(found) == 2500 and found["000009C3"] == ("m2499", 1)
 
@@ -87,10 +89,9 @@ async def test_park_parked_unpark(db):
     await m.park([report("P1"), report("P1", "UNDELIV"), report("P2")])
     got = await m.parked(["P1", "P9"])
     assert [(r.carrier_message_id, r.status) for r in got] == [("P1", "DELIVRD"), ("P1", "UNDELIV")]
-    # A new process finds what the last one parked, once it knows the id.
+    # A new process finds what the last one parked, once the id is stored.
     fresh = DbReceiptMatcher(db, "park")
-    await fresh.remember([("P2", "m2", 1)])
-    await fresh.flush()
+    await store_ids(db, "park", [("P2", "m2", 1)])
     assert [r.carrier_message_id for r in await fresh.parked(["P2"])] == ["P2"]
     await fresh.unpark(["P1", "P2"])
     assert await fresh.parked(["P1", "P2"]) == [] and await fresh.parked_count() == 0
@@ -99,17 +100,15 @@ async def test_park_parked_unpark(db):
 async def test_sweep_finds_receipts_parked_by_another_process(db):
     parker = DbReceiptMatcher(db, "sweep")
     await parker.park([report("S1")])
-    # Another worker remembers the id; its own process never parked anything.
+    # Another worker submitted it (the dispatcher stored the id); its own process never parked anything.
     other = DbReceiptMatcher(db, "sweep", sweep_interval=0.0)
-    await other.remember([("S1", "msg-s", 1)])
-    await other.flush()
+    await store_ids(db, "sweep", [("S1", "msg-s", 1)])
     assert [r.carrier_message_id for r in await other.parked([])] == ["S1"]
 
 
 async def test_expiry_forgets_old_rows(db):
     m = DbReceiptMatcher(db, "old", retention=timedelta(days=7))
-    await m.remember([("O1", "m1", 1)])
-    await m.flush()
+    await store_ids(db, "old", [("O1", "m1", 1)])
     await m.park([report("O2")])
     assert await m.expire(now=utcnow() + timedelta(days=1)) == (0, 0)
     assert await m.expire(now=utcnow() + timedelta(days=8)) == (1, 1)
@@ -157,7 +156,8 @@ async def test_receipts_after_restart_match_ids_from_the_last_run(db):
         results = await ch1.submit([OutboundMessage(f"r{i}", "t", "10690000", "8613800138000", "hi", 1) for i in range(5)])
         assert all(r.ok for r in results)
         held = [r.carrier_message_ids[0] for r in results]
-        await ch1.stop()  # at once: ids not yet handed to the matcher must still be stored
+        await store_ids(db, "restart", [(r.carrier_message_ids[0], r.message_id, 1) for r in results])
+        await ch1.stop()
 
         events = Events()
         ch2 = SmppChannel(SmppConfig(name="restart", port=smsc.port), matcher=DbReceiptMatcher(db, "restart"))

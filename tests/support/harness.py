@@ -151,10 +151,10 @@ class Server:
             raise RuntimeError(f"{exc}:\n{self.log_tail()}") from None
         self.bootstrap = json.loads((self.data_dir / "bootstrap.json").read_text())
 
-    def worker(self) -> subprocess.Popen:
+    def worker(self, extra_env: dict | None = None) -> subprocess.Popen:
         """Start one more ``tidings worker`` on this server's database (log: worker-N.log)."""
         log = open(self.data_dir / f"worker-{len(self.workers) + 1}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "tidings", "worker"], cwd=self.data_dir, env=self.env(),
+        proc = subprocess.Popen([sys.executable, "-m", "tidings", "worker"], cwd=self.data_dir, env={**self.env(), **(extra_env or {})},
                                 stdout=log, stderr=subprocess.STDOUT)
         self.workers.append(proc)
         return proc

@@ -198,12 +198,14 @@ class Dispatcher:
             attempt = row.attempts + 1
             if res is None:
                 res = SubmitResult(row.id, False, error_code="UNKNOWN", error_desc="the channel returned no result", outcome_unknown=True)
+            if self.keep_carrier_ids and res.carrier_message_ids:
+                # Also the parts accepted before a failure: their receipts still come.
+                carrier_rows.extend((cid, row.id, i) for i, cid in enumerate(res.carrier_message_ids, 1))
             if res.ok:
                 self.stats["submitted"] += 1
                 if not self.keep_carrier_ids:
                     alike.append(row.id)
                     continue
-                carrier_rows.extend((cid, row.id, i) for i, cid in enumerate(res.carrier_message_ids, 1))
                 updates.append(self._update(row.id, SUBMITTED, row.expires_at, None, None, attempt, now, None, res.carrier_message_ids or None))
             elif res.outcome_unknown:
                 self.stats["unknown"] += 1

@@ -201,12 +201,7 @@ class SmppChannel:
                 await self._worker
             except (asyncio.CancelledError, Exception):
                 pass
-        if self._remembered:  # ids of accepted parts not handed over yet: a persistent matcher must get them
-            remembered, self._remembered = self._remembered, []
-            await self.matcher.remember(remembered)
-        flush = getattr(self.matcher, "flush", None)  # a matcher that writes behind (DbReceiptMatcher)
-        if flush is not None:
-            await flush()
+        self._remembered = []  # the dispatcher stores the carrier ids with the outcome
         self._clients, self._senders = [], []
 
     # ---- submitting --------------------------------------------------------

@@ -1,45 +1,33 @@
 """The database-backed :class:`~tidings.channels.smpp.matcher.ReceiptMatcher`.
 
-Carrier ids go to the pipeline's ``message_carrier_ids`` (channel, carrier_id)
--> (message_id, seq); receipts that arrive before their id is known go to
-``smpp_parked_receipts``.  Everything is keyed by channel name, so two
-carriers that both number their messages ``00000001`` never meet, and a
-restarted process (or another worker bound to the same account) matches
-receipts for messages an earlier one submitted.
+Carrier ids are written by the dispatcher, with the submit's outcome, in
+the pipeline's ``message_carrier_ids`` (channel, carrier_id) -> (message_id,
+part) (``Channel.persists_carrier_ids``): the one place they are written, so
+an id is durable exactly when its message is ``submitted``.  This matcher
+reads them; receipts that arrive before their id is known (before the
+submit_sm_resp is processed, at another worker, after a restart) it parks in
+``smpp_parked_receipts`` (its own table: the exception base.py names).
+Everything is keyed by channel name, so two carriers that both number their
+messages ``00000001`` never meet.
+
+The hot path stays off the database where it can: :meth:`remember` keeps the
+ids of this process's accepted parts in an LRU of ``cache_size``, at once
+(a receipt often arrives before the dispatcher has recorded the submit), and
+:meth:`match` asks the database only for the rest (receipts after a restart,
+or for a submit another worker made); :meth:`parked` queries only for ids
+this process parked, and every ``sweep_interval`` (and at the first call,
+for receipts parked by an earlier run) it looks at every parked row of the
+channel whose id is known by now, which also catches a receipt parked by
+another worker, or parked here before the dispatcher recorded its id.  The
+sweep also expires rows older than ``retention`` (a receipt later than that
+is not coming; its message has long expired).
 
 Every call is one statement batch in one transaction: the channel's receipt
-worker hands over everything that arrived since its last turn, so at 12,000
-submits/s a turn is a few hundred ids and the database sees a handful of
-statements per turn, not one per part.  Inserts ignore duplicates (``ON
-CONFLICT DO UPDATE``): the dispatcher records the same ids with the
-submit's outcome, and an SMSC that restarts may issue an old id again, for a
-new message, which must then win.
-
-The hot path stays off the database where it can: :meth:`match` answers
-from the ids this process remembered lately (an LRU of ``cache_size``) and
-asks the database only for the rest (receipts after a restart, or for a
-submit another worker made); :meth:`parked` queries only for ids this
-process parked, and every ``sweep_interval`` (and at the first call, for
-receipts parked by an earlier run) it looks at every parked row of the
-channel whose id is known by now, which also catches a receipt parked by
-another worker for an id this one remembered.
-
-:meth:`remember` makes the ids matchable at once (the cache) and writes them
-*behind*, at most every ``min_write_interval``, so a busy channel writes
-hundreds per transaction and a receipt's acknowledgement never waits for
-that write (SMSCs often allow only a few unacknowledged deliver_sm).  The
-rows are persisted within ``min_write_interval`` plus one write; :meth:`flush`
-waits for them (the channel calls it on stop).  A crash can lose the ids of
-the last few milliseconds: their messages are still ``submitting`` then,
-become ``unknown`` and are settled by the channel's policy, and in the
-pipeline the dispatcher records the same ids with the submit's outcome.  The sweep also expires
-rows older than ``retention`` (a receipt later than that is not coming; its
-message has long expired).
+worker hands over everything that arrived since its last turn.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -60,7 +48,6 @@ from .matcher import Entry
 
 log = logging.getLogger("tidings.smpp")
 
-MAX_PENDING = 50_000  # ids waiting for their write before remember() waits too
 EXPIRY_INTERVAL = 600.0  # seconds between expiry passes
 _CHUNK = 1000  # ids per IN (...) and rows per multi-row INSERT: under every driver's parameter limit
 
@@ -71,12 +58,11 @@ def _chunks(items: Sequence, size: int = _CHUNK):
 
 class DbReceiptMatcher:
     def __init__(self, db: Database, channel: str, *, retention: timedelta = timedelta(days=7),
-                 sweep_interval: float = 5.0, min_write_interval: float = 0.05, cache_size: int = 200_000) -> None:
+                 sweep_interval: float = 5.0, cache_size: int = 200_000) -> None:
         self.db = db
         self.channel = channel
         self.retention = retention
         self.sweep_interval = sweep_interval
-        self.min_write_interval = min_write_interval
         self.cache_size = cache_size
         self._insert = sqlite.insert if db.is_sqlite else postgresql.insert
         self._ids = CarrierId.__table__
@@ -88,9 +74,6 @@ class DbReceiptMatcher:
         self._parked_ids: set[str] = set()
         self._next_sweep = 0.0  # the first call sweeps: receipts parked by an earlier run
         self._next_expiry = 0.0
-        self._last_write = 0.0
-        self._pending: list[Entry] = []
-        self._writer: asyncio.Future | None = None
         t, p = self._ids, self._parked_t
         self._match_stmt = (
             select(t.c.carrier_id, t.c.message_id, t.c.seq)
@@ -101,63 +84,18 @@ class DbReceiptMatcher:
             .where(p.c.channel == channel, p.c.carrier_id.in_(bindparam("ids", expanding=True)))
             .order_by(p.c.id)
         )
-        ins = self._insert(t)
-        # The newest issue of an id wins: an SMSC that restarts may count its ids from 1 again.
-        self._remember_stmt = ins.on_conflict_do_update(index_elements=["channel", "carrier_id"], set_={
-            "message_id": ins.excluded.message_id, "seq": ins.excluded.seq, "created_at": ins.excluded.created_at})
 
     def __repr__(self) -> str:
         return f"DbReceiptMatcher({self.channel!r})"
 
     async def remember(self, entries: Sequence[Entry]) -> None:
-        """Known at once for matching (the cache); written to the database
-        behind, in batches (see the module docstring)."""
-        if not entries:
-            return
+        """Matchable at once, from memory (the dispatcher stores them durably)."""
         recent = self._recent
         for cid, mid, part in entries:
             recent[cid] = (mid, part)
             recent.move_to_end(cid)
         while len(recent) > self.cache_size:
             recent.popitem(last=False)
-        self._pending.extend(entries)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.ensure_future(self._write_behind())
-        if len(self._pending) > MAX_PENDING:  # the database is slower than the carrier: wait for it
-            await self.flush()
-
-    async def flush(self) -> None:
-        """Every id remembered so far is in the database when this returns."""
-        while self._pending or (self._writer is not None and not self._writer.done()):
-            if self._writer is None or self._writer.done():
-                self._writer = asyncio.ensure_future(self._write_behind())
-            await asyncio.shield(self._writer)
-
-    async def _write_behind(self) -> None:
-        while self._pending:
-            # Pace the writes: while this waits, the next ids pile up, so a busy
-            # channel writes hundreds per transaction (the commit is the cost).
-            wait = self._last_write + self.min_write_interval - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            batch, self._pending = self._pending, []
-            latest = {cid: (mid, part) for cid, mid, part in batch}  # one row per id and statement (PostgreSQL)
-            now = utcnow()
-            rows = [{"channel": self.channel, "carrier_id": cid, "message_id": mid, "seq": part, "created_at": now}
-                    for cid, (mid, part) in latest.items()]
-            try:
-                async with self.db.write() as session:
-                    for chunk in _chunks(rows):
-                        await session.execute(self._remember_stmt, chunk)
-            except asyncio.CancelledError:
-                self._pending[:0] = batch  # flush() or the next remember() writes them
-                raise
-            except Exception:
-                self._pending[:0] = batch  # kept for the next try, never dropped
-                log.exception("smpp %s: storing %d carrier ids failed; retrying in 1 s", self.channel, len(rows))
-                await asyncio.sleep(1.0)
-            finally:
-                self._last_write = time.monotonic()
 
     async def match(self, carrier_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
         if not carrier_ids:

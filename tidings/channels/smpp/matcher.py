@@ -9,7 +9,8 @@ SMSC once stored) and matched when its id is remembered; it is never dropped.
 
 The interface is async and batch-shaped so a database-backed implementation
 (one per channel, keyed by channel name + carrier id) can do one round trip per
-batch.  Carrier ids are in :func:`tidings.channels.smpp.receipt.canonical_id`
+batch.  The database-backed one (:mod:`.db_matcher`) remembers in memory and
+reads the ids the dispatcher stored with each submit's outcome.  Carrier ids are in :func:`tidings.channels.smpp.receipt.canonical_id`
 form.  :class:`InMemoryReceiptMatcher` is the implementation for tests and
 single-process use; it forgets everything on restart.
 """
@@ -26,7 +27,7 @@ Entry = tuple[str, str, int]  # (carrier_id, our message_id, part number from 1)
 
 class ReceiptMatcher(Protocol):
     async def remember(self, entries: Sequence[Entry]) -> None:
-        """Store carrier ids of accepted parts."""
+        """Make the carrier ids of accepted parts matchable at once."""
 
     async def match(self, carrier_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
         """carrier_id -> (message_id, part) for the ids known; unknown ids are absent."""
