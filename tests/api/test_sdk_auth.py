@@ -84,3 +84,11 @@ def test_unsigned_payload_is_refused_on_json_operations(server: Server, tenant):
         r = c.post("/v1/sms/apps", content=b'{"app_name": "swapped"}', headers=declared)
         assert r.status_code == 401 and r.json()["error_code"] == "APIGW.0301", r.text
     assert server.sdk(tenant).list_aim_msg_app(ListAimMsgAppRequest()).result == []
+
+
+def test_a_percent_escape_in_the_path_is_verified_as_the_sdk_signs_it(server: Server, tenant):
+    # The signer decodes the path once; the server used the decoded path and
+    # decoded it again, so "a%2541" (an id "a%41") answered 401 signature mismatch.
+    with server.http(tenant) as c:
+        r = c.get("/v1/sms/templates/a%2541")
+    assert r.status_code == 400 and r.json()["error_code"] != "APIGW.0301", r.text

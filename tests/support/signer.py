@@ -38,3 +38,23 @@ class SdkSigned(httpx.Auth):
         for k, v in signed.header_params.items():
             request.headers[k] = v
         yield request
+
+
+class SdkSignedRequests:
+    """The same signing for a ``requests`` session (schemathesis sends with requests)."""
+
+    def __init__(self, ak: str, sk: str):
+        self.signer = Signer(BasicCredentials(ak, sk))
+
+    def __call__(self, request):  # a requests.PreparedRequest
+        url = urlsplit(request.url)
+        headers = {k.title() if k.lower() != "content-type" else "Content-Type": v for k, v in request.headers.items()}
+        for drop in ("Accept", "Accept-Encoding", "Connection", "Content-Length", "User-Agent"):
+            headers.pop(drop, None)
+        body = request.body or b""
+        sdk_req = SdkRequest(method=request.method, schema=url.scheme, host=url.netloc, resource_path=url.path,
+                             query_params=parse_qsl(url.query, keep_blank_values=True), header_params=headers,
+                             body=body.encode() if isinstance(body, str) else body)
+        for k, v in self.signer.sign(sdk_req).header_params.items():
+            request.headers[k] = v
+        return request

@@ -140,7 +140,11 @@ async def authenticate(request: Request) -> store.KeyGrant:
         body_hash = signing.payload_hash(headers.get("x-sdk-content-sha256"), digest, not body,
                                          unsigned_allowed=_unsigned_allowed(request))
         query = [(k, v) for k, v in request.query_params.multi_items()]
-        canonical = signing.canonical_request(request.method, request.url.path, query, headers, parsed.signed_headers, body_hash)
+        # The path as sent: the signer decodes it once itself, so the already
+        # decoded ``scope["path"]`` would decode ``%25`` twice.
+        raw_path = request.scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else request.url.path
+        canonical = signing.canonical_request(request.method, path, query, headers, parsed.signed_headers, body_hash)
         if not signing.verify(parsed.signature, grant.secret, canonical, sdk_date):
             raise signing.SignatureError("signature mismatch")
     except signing.SignatureError as exc:
