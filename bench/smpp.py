@@ -6,10 +6,10 @@ Measures submits/s **with every receipt matched** (the clock stops when the
 last DeliveryReport reached the events sink) for
 
 * SmppChannel alone: codec, session, window, in-memory matcher, no database;
-* SmppChannel with its persistence (``--db``): the DbReceiptMatcher stores
-  every submit's carrier id and matches every receipt through the database
-  (SQLite file with WAL, or PostgreSQL at 127.0.0.1), in batches, one
-  transaction per batch;
+* SmppChannel with its persistence (``--db``): every batch's carrier ids
+  stored as the dispatcher stores them (one transaction per batch) and every
+  receipt matched by the DbReceiptMatcher (SQLite file with WAL, or
+  PostgreSQL at 127.0.0.1);
 
 then the peer's own ceiling with the barest client: one socket, submit_sm
 pipelined from a precomputed template, receipts answered, our codec only.
@@ -101,10 +101,21 @@ async def bench_channel(port: int, window: int, n: int, batch: int = 500, db=Non
     # The pipeline hands over batches; keep a few in flight so the window stays full.
     sem = asyncio.Semaphore(4)
 
+    # The dispatcher stores the carrier ids with each batch's outcome (one
+    # transaction per batch); trees before 513fc4e had the matcher write them behind.
+    store_ids = matcher is not None and not hasattr(matcher, "flush")
+
     async def one(chunk):
         async with sem:
             results = await ch.submit(chunk)
             assert all(r.ok for r in results), results[:3]
+            if store_ids:
+                from tidings.store.messages import save_carrier_ids
+                from tidings.timeutil import utcnow
+
+                rows = [(cid, r.message_id, part) for r in results for part, cid in enumerate(r.carrier_message_ids, 1)]
+                async with db.write() as session:
+                    await save_carrier_ids(session, name, rows, utcnow())
 
     await asyncio.gather(*(one(msgs[i : i + batch]) for i in range(0, n, batch)))
     await sink.done.wait()

@@ -92,8 +92,11 @@ class ChannelRegistry:
         product, is up and runs in this process; None: stay and retry."""
         if self.routes is None:
             return None
-        ok = lambda n: self.carries(n, product) and self.get(n).is_up()  # noqa: E731
-        return self.routes.current().failover(product, destination, current, ok)
+
+        def usable(name: str) -> bool:
+            return self.carries(name, product) and self.get(name).is_up()
+
+        return self.routes.current().failover(product, destination, current, usable)
 
     @property
     def trivial(self) -> bool:
