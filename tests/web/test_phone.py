@@ -18,16 +18,22 @@ from tests.support.receiver import Receiver
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(server: Server):
-    # Started per test, after the server: Playwright's sync API runs an event
-    # loop in this thread, and the harness starts PostgreSQL servers with asyncio.run.
+@pytest.fixture(scope="module")
+def browser(server: Server):
+    # One browser for the module (a launch costs seconds), started after the
+    # server: Playwright's sync API runs an event loop in this thread, and the
+    # harness starts PostgreSQL servers with asyncio.run.
     with sync_playwright() as p:
-        browser = launch(p)
-        context = browser.new_context(viewport={"width": 460, "height": 860}, locale="en-US", timezone_id="UTC")
-        yield context.new_page()
-        context.close()
-        browser.close()
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 460, "height": 860}, locale="en-US", timezone_id="UTC")
+    yield context.new_page()
+    context.close()
 
 
 def fresh_number() -> str:
