@@ -125,6 +125,9 @@ def test_the_cli_lists_and_retires(server: Server):
     assert server.cli_json("aim", "public", "retire", added["tpl_id"])["retired"] is True
     missing = server.cli("aim", "public", "retire", "123456789", check=False)
     assert missing.returncode == 1 and "KM.80040007" in missing.stderr
+    # Start-up installs only what has no row: a retired or changed one stays as the operator left it.
+    assert server.cli_json("aim", "public", "install") == []
+    assert added["tpl_id"] in {r["tpl_id"] for r in server.cli_json("aim", "public", "list", "--retired") if r["retired"]}
 
 
 def test_the_preview_page_and_its_token(server: Server, sdk):
@@ -169,6 +172,8 @@ def test_the_reviewer_gets_the_preview_link(server: Server, sdk):
         link = items[0]["links"]["preview_url"]
         shown = admin.get(f"/admin/v1/reviews/{items[0]['review_id']}").json()
     assert shown["links"]["preview_url"] == link
+    cli = server.cli_json("review", "list", "--state", "all", "--object-type", "aim_template", "--object-id", tid)
+    assert cli["reviews"][0]["links"]["preview_url"] == link
     assert link == sdk.list_aim_templates(ListAimTemplatesRequest(tpl_id=tid)).templates[0].preview_url
     with httpx.Client(timeout=30) as web:
         page = web.get(link)
