@@ -185,6 +185,15 @@ def test_every_public_template_previews_and_its_actions_work(server: Server, sdk
     card.get_by_text("立即还款").click()
     page.wait_for_url("https://bank.example.com/bill/pay", timeout=10_000)
 
+    # On a screen narrower than the drawn width the card shrinks to its box by the same rule.
+    page.set_viewport_size({"width": 300, "height": 800})
+    page.goto(preview_url(sdk, "900000010"))
+    box = card.bounding_box()
+    assert 250 < box["width"] <= 300 - 24 + 0.5, box
+    assert abs(box["height"] - box["width"] * 372 / 342) < 1, box  # StandardImageAndText's canvas is 342x372
+    assert card.locator(".tc-page").evaluate("p => p.getBoundingClientRect().width") == pytest.approx(box["width"], abs=1)
+    page.set_viewport_size({"width": 420, "height": 900})
+
     # Navigation (parcel): the filled tracking link.
     page.goto(preview_url(sdk, "900000001"))
     card.get_by_text("查看物流").click()

@@ -102,8 +102,26 @@
       }
     });
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", swipers);
-  else swipers();
+  // The server scales a card to the width it was asked for; on a narrower
+  // screen shrink it to its box (never grow it), with the same rule.
+  function fit() {
+    document.querySelectorAll(".tc-card[data-canvas]").forEach(function (card) {
+      var size = card.dataset.canvas.split("x"), w = +size[0], h = +size[1];
+      var page = card.querySelector(".tc-page"), box = card.parentElement;
+      if (!page || !box || !w) return;
+      if (!card.dataset.width) card.dataset.width = String(parseFloat(card.style.width) || w);
+      var width = Math.min(+card.dataset.width, box.clientWidth || +card.dataset.width);
+      var scale = width / w;
+      card.style.width = width + "px";
+      card.style.height = h * scale + "px";
+      page.style.transform = "scale(" + scale + ")";
+    });
+  }
 
-  window.tidingsCard = { popup: popup, copy: copy, viewer: viewer };
+  function ready() { fit(); swipers(); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
+  window.addEventListener("resize", fit);
+
+  window.tidingsCard = { popup: popup, copy: copy, viewer: viewer, fit: fit };
 })();
