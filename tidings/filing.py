@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings import review
-from tidings.api.errors import KooError, invalid
+from tidings.errors import KooError, invalid
 from tidings.domain import filing as rules
 from tidings.store.models.review import Filing
 from tidings.store.models.sms import StoredFile

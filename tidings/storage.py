@@ -33,7 +33,7 @@ import filetype
 from PIL import Image, UnidentifiedImageError
 from starlette.requests import Request
 
-from tidings.api.errors import KooError
+from tidings.errors import KooError
 from tidings.context import AppContext
 from tidings.ids import uuid_id
 from tidings.store.models.sms import StoredFile

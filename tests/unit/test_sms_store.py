@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from tidings import review
-from tidings.api.errors import KooError
+from tidings.errors import KooError
 from tidings.store import sms
 from tidings.store.db import Database
 from tidings.store.migrate import upgrade

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tidings.api.errors import KooError
+from tidings.errors import KooError
 from tidings.api.sms_apps import check_http_url
 
 

@@ -22,7 +22,7 @@ from tidings.aim.requests import (
     UploadMaterial,
 )
 from tidings.api.deps import Principal, ctx_of, tenant_principal
-from tidings.api.errors import KooError, invalid, not_found
+from tidings.errors import KooError, invalid, not_found
 from tidings.storage import storage_of
 from tidings.timeutil import parse_wire
 

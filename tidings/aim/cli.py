@@ -37,7 +37,7 @@ def templates(tenant: str = tenant_option(), limit: int = typer.Option(100, min=
 def show(tpl_id: str) -> None:
     """One template (any tenant's) with its stored pages and makers."""
     from tidings.aim import store
-    from tidings.api.errors import KooError
+    from tidings.errors import KooError
     from tidings.store.models.aim import AimTemplate
 
     async def go(ctx: AppContext) -> dict:

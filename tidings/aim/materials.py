@@ -38,7 +38,7 @@ from tidings.aim import covers, mp4, store
 from tidings.aim.layouts import IMAGE_RATES
 from tidings.aim.requests import UploadMaterial
 from tidings.aim.rules import rate_matches
-from tidings.api.errors import KooError
+from tidings.errors import KooError
 from tidings.callbacks.transport import build_client
 from tidings.config import Settings
 from tidings.context import AppContext

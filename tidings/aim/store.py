@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidings import review
 from tidings.aim.layouts import MAKER_WIRE
 from tidings.aim.rules import Checked, MaterialFacts, check_material
-from tidings.api.errors import KooError, not_found
+from tidings.errors import KooError, not_found
 from tidings.callbacks.outbox import enqueue_aim_template_status
 from tidings.security import SecretBox
 from tidings.store.filters import where_given

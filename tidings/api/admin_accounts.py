@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from tidings import accounts
 from tidings.api.deps import Principal, ctx_of, operator_principal
-from tidings.api.errors import KooError
+from tidings.errors import KooError
 from tidings.tenant_settings import TenantSettings
 
 router = APIRouter(prefix="/admin/v1", tags=["admin: accounts"])

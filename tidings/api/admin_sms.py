@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from tidings import filing
 from tidings.api.deps import Principal, ctx_of, operator_principal
-from tidings.api.errors import KooError, invalid
+from tidings.errors import KooError, invalid
 from tidings.store import sms as store
 from tidings.store.models.core import Tenant
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 
 from tidings.api.deps import Principal, ctx_of, require_tenant_admin, tenant_principal
-from tidings.api.errors import invalid
+from tidings.errors import invalid
 from tidings.api.paging import limit_query, offset_query
 from tidings.callbacks import registrations
 from tidings.callbacks.urls import CallbackUrlError, check_url

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from fastapi import Depends, Request
 
-from tidings.api.errors import KooError
+from tidings.errors import KooError
 from tidings.api.gateway import body_sha256
 from tidings.api import signing
 from tidings.context import AppContext

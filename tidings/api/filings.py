@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from tidings import filing
 from tidings.api.deps import accepts_unsigned_payload, Principal, ctx_of, require_tenant_admin, tenant_principal
-from tidings.api.errors import invalid
+from tidings.errors import invalid
 from tidings.api.openapi import UPLOAD_BODY
 from tidings.domain.filing import DOCUMENT_TYPES, check_area
 from tidings.storage import read_upload, save_document

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from tidings.api.deps import ctx_of
-from tidings.api.errors import KooError
+from tidings.errors import KooError
 from tidings.api.deps import authenticate
 from tidings.store import tenants as store
 from tidings.timeutil import utcnow

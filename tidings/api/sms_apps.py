@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 
 from tidings.api.deps import Principal, ctx_of, tenant_principal
-from tidings.api.errors import KooError, invalid
+from tidings.errors import KooError, invalid
 from tidings.api.paging import MAX_OFFSET
 from tidings.callbacks import urls
 from tidings.filing import require_filing

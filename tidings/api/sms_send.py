@@ -33,7 +33,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from tidings.api.deps import Principal, ctx_of, tenant_principal
-from tidings.api.errors import KooError, invalid
+from tidings.errors import KooError, invalid
 from tidings.dispatch import accept
 from tidings.dispatch.worker import wake
 from tidings.ratelimit import retry_after_header

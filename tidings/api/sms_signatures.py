@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from tidings import review
 from tidings.api.deps import accepts_unsigned_payload, Principal, ctx_of, tenant_principal
-from tidings.api.errors import KooError, invalid
+from tidings.errors import KooError, invalid
 from tidings.api.openapi import UPLOAD_BODY
 from tidings.api.sms_apps import count_and_page, paging, time_window
 from tidings.storage import read_upload, save_document

@@ -28,7 +28,7 @@ from sqlalchemy import select
 
 from tidings import review
 from tidings.api.deps import Principal, ctx_of, tenant_principal
-from tidings.api.errors import KooError, invalid
+from tidings.errors import KooError, invalid
 from tidings.api.sms_apps import count_and_page, paging, time_window
 from tidings.domain import templates as rules
 from tidings.store import sms as store

@@ -19,7 +19,7 @@ from typing import Any
 
 from fastapi import Request
 
-from tidings.api.errors import invalid
+from tidings.errors import invalid
 from tidings.domain.text import RULE, forbidden_character
 
 PER_NUMBER_FIELDS = frozenset({"template_params"})

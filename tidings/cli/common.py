@@ -35,7 +35,7 @@ def actor() -> str:
 async def tenant_id_by_name(ctx: AppContext, name: str) -> str:
     """The id of the tenant called ``name`` (or with that id); the platform's
     own account is no tenant here."""
-    from tidings.api.errors import KooError
+    from tidings.errors import KooError
     from tidings.store import tenants as tenant_store
     from tidings.store.models.core import Tenant
 
@@ -53,7 +53,7 @@ def run(fn: Callable[[AppContext], Awaitable[T]]) -> T:
     and exit status 1."""
     import asyncio
 
-    from tidings.api.errors import KooError
+    from tidings.errors import KooError
     from tidings.config import Settings
     from tidings.context import AppContext
     from tidings.store.migrate import ensure_current

@@ -60,7 +60,7 @@ def list_(
 def show(msg_id: str, tenant: str = tenant_option()) -> None:
     """One message: text, parts, attempts, times, part reports, callbacks; a
     refused number's send_status with what it means."""
-    from tidings.api.errors import KooError
+    from tidings.errors import KooError
     from tidings.api.messages import _callbacks, summary
     from tidings.dispatch.accept import SEND_STATUS
     from tidings.store import messages as store

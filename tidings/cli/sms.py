@@ -21,7 +21,7 @@ app.add_typer(pool_app, name="pool")
 
 
 def _set_suspended(app_id: str, suspended: bool, reason: str) -> dict:
-    from tidings.api.errors import KooError
+    from tidings.errors import KooError
     from tidings.store import sms as sms_store
 
     from tidings.api.admin_sms import app_admin_view
@@ -70,7 +70,7 @@ def pool_add(
     note: str = typer.Option(""),
 ) -> None:
     """Add numbers; signatures waiting for one (PROCESSING) get theirs at once."""
-    from tidings.api.errors import KooError
+    from tidings.errors import KooError
     from tidings.store import sms as sms_store
 
     if prefix is not None:

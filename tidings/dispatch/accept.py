@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tidings.api.errors import KooError, invalid, not_found
+from tidings.errors import KooError, invalid, not_found
 from tidings.channels.registry import RouteRequest, registry_of
 from tidings.context import AppContext
 from tidings.dispatch.config import DispatchConfig

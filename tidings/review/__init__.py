@@ -25,7 +25,7 @@ from typing import Any, Awaitable, Callable
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings.api.errors import KooError
+from tidings.errors import KooError
 from tidings.review.rules import (
     ANY,
     APPROVED,

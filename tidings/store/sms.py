@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings import review
-from tidings.api.errors import KooError, not_found
+from tidings.errors import KooError, not_found
 from tidings.domain.templates import SendTemplate, TemplateVariable
 from tidings.store.models.sms import (
     APP_LAUNCHED,

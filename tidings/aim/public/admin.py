@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from tidings.aim import store
 from tidings.aim.public import LibraryError, PublicTemplate, check, library
 from tidings.aim.requests import CreateTemplate
-from tidings.api.errors import INVALID_PARAMETER, KooError, not_found
+from tidings.errors import INVALID_PARAMETER, KooError, not_found
 from tidings.context import AppContext
 from tidings.store.models.aim import AUDIT_APPROVED, MAKER_DISABLED, MAKER_ENABLED, AimTemplate, AimTemplateMaker
 from tidings.store.tenants import audit

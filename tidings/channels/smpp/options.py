@@ -72,7 +72,7 @@ class SmppOptions(BaseModel):
 
 
 def _describe(exc: ValidationError, prefix: str = "config") -> OptionError:
-    from tidings.api.errors import describe_validation
+    from tidings.errors import describe_validation
 
     err = exc.errors()[0]
     err = {**err, "loc": (prefix, *err.get("loc", ()))}
