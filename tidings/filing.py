@@ -17,7 +17,7 @@ from tidings import review
 from tidings.errors import KooError, invalid
 from tidings.domain import filing as rules
 from tidings.store.models.review import Filing
-from tidings.store.models.sms import StoredFile
+from tidings import storage
 from tidings.store.tenants import audit
 from tidings.timeutil import utcnow, wire_z
 
@@ -62,14 +62,6 @@ async def require_filing(session: AsyncSession, tenant_id: str, area: str) -> No
         )
 
 
-async def _check_file(session: AsyncSession, tenant_id: str, file_id: str, field: str) -> None:
-    found = (await session.execute(select(StoredFile.id).where(StoredFile.id == file_id, StoredFile.tenant_id == tenant_id))).first()
-    if found is None:
-        from tidings.store.sms import FILE_NOT_FOUND
-
-        raise KooError(FILE_NOT_FOUND, f"Invalid parameter {field}: file {file_id} does not exist")
-
-
 async def submit(session: AsyncSession, tenant_id: str, area: str, data: FilingInput, actor: str) -> Filing:
     """File or edit ``area``.  Refused while under review; company
     information and the certificate can be taken from an approved filing of
@@ -110,10 +102,10 @@ async def submit(session: AsyncSession, tenant_id: str, area: str, data: FilingI
         raise invalid("credit_code", why)
     if not certificate:
         raise KooError("KM.90016414", "certificate_file_id is required")
-    await _check_file(session, tenant_id, certificate, "certificate_file_id")
+    await storage.get_file(session, tenant_id, certificate, "certificate_file_id")
     extra = data.extra_file_ids if data.extra_file_ids is not None else (list(current.extra_file_ids) if current else [])
     for i, fid in enumerate(extra):
-        await _check_file(session, tenant_id, fid, f"extra_file_ids[{i}]")
+        await storage.get_file(session, tenant_id, fid, f"extra_file_ids[{i}]")
     if (why := rules.check_documents(area, extra)) is not None:
         raise invalid("extra_file_ids", why)
 

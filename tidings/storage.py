@@ -31,15 +31,20 @@ from typing import Protocol
 
 import filetype
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from tidings.errors import KooError
 from tidings.context import AppContext
 from tidings.ids import uuid_id
 from tidings.store.models.sms import StoredFile
-from tidings.store.sms import FILE_EMPTY, FILE_TOO_LARGE, FILE_TYPE
-from tidings.store.tenants import audit
+from tidings.store.tenants import audit, owned
 from tidings.timeutil import utcnow
+
+FILE_NOT_FOUND = "KM.00001121"
+FILE_TYPE = "KM.00001122"
+FILE_TOO_LARGE = "KM.00001123"
+FILE_EMPTY = "KM.00001124"
 
 # What qualification documents may be: scans and photos, or a PDF.
 DOCUMENT_KINDS: dict[str, str] = {
@@ -247,3 +252,10 @@ async def read_upload(request: Request, field: str = "file") -> tuple[str, bytes
         return part.filename or "", data
     finally:
         await form.close()
+
+
+async def get_file(session: AsyncSession, tenant_id: str, file_id: str, field: str = "file_id") -> StoredFile:
+    row = await owned(session, StoredFile, tenant_id, file_id)
+    if row is None:
+        raise KooError(FILE_NOT_FOUND, f"Invalid parameter {field}: file {file_id} does not exist")
+    return row

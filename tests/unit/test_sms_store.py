@@ -7,14 +7,17 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import update
 
 from tidings import review
 from tidings.errors import KooError
-from tidings.store import sms
+from tidings.sms import codes, lifecycle, pool, queries
 from tidings.store.db import Database
 from tidings.store.migrate import upgrade
+from tidings.store.models.pipeline import DELIVERED, QUEUED, Message
 from tidings.store.models.sms import SmsApp, SmsSignature, SmsTemplate
 from tidings.store.tenants import create_tenant
+from tidings.timeutil import utcnow
 
 
 @pytest.fixture
@@ -40,13 +43,13 @@ async def _signature(db, tenant_id, app_id, name):
         sig = SmsSignature(tenant_id=tenant_id, app_id=app_id, name=name, type="NOTIFY_TYPE", file_id="f", signature_source=0, is_involved_third="no")
         s.add(sig)
         await s.flush()
-        await review.submit(s, tenant_id=tenant_id, object_type=sms.OBJ_SIGNATURE, object_id=sig.id, actor="t")
+        await review.submit(s, tenant_id=tenant_id, object_type=codes.OBJ_SIGNATURE, object_id=sig.id, actor="t")
         return sig.id
 
 
 async def _approve(db, sig_id):
     async with db.write() as s:
-        item = await review.item_for(s, sms.OBJ_SIGNATURE, sig_id)
+        item = await review.item_for(s, codes.OBJ_SIGNATURE, sig_id)
         await review.decide(s, item, party=None, decision="approved", actor="op")
         return await s.get(SmsSignature, sig_id)
 
@@ -54,7 +57,7 @@ async def _approve(db, sig_id):
 async def test_pool_exhaustion_waiting_and_reuse(db):
     tenant_id, app_id = await _setup(db)
     async with db.write() as s:
-        await sms.add_range(s, "5550", "5550", "op")
+        await pool.add_range(s, "5550", "5550", "op")
     a = await _signature(db, tenant_id, app_id, "甲")
     b = await _signature(db, tenant_id, app_id, "乙")
     sig_a = await _approve(db, a)
@@ -63,13 +66,13 @@ async def test_pool_exhaustion_waiting_and_reuse(db):
     assert (sig_b.status, sig_b.channel_num) == ("PROCESSING", None)  # the pool is empty
 
     async with db.write() as s:
-        await sms.add_range(s, "5551", "5552", "op")
+        await pool.add_range(s, "5551", "5552", "op")
     async with db.read() as s:
         sig_b = await s.get(SmsSignature, b)
     assert (sig_b.status, sig_b.channel_num) == ("REVIEW_PASSED", "5551")
 
     async with db.write() as s:
-        await sms.delete_signature(s, await s.get(SmsSignature, a), "t")
+        await lifecycle.delete_signature(s, await s.get(SmsSignature, a), "t")
     c = await _signature(db, tenant_id, app_id, "丙")
     d = await _signature(db, tenant_id, app_id, "丁")
     assert (await _approve(db, c)).channel_num == "5552"  # never-used numbers first
@@ -80,48 +83,45 @@ async def test_send_templates_and_uplink_routing(db):
     tenant_id, app_id = await _setup(db, "owner")
     other_tenant, _ = await _setup(db, "other")
     async with db.write() as s:
-        await sms.add_range(s, "1069123400", "1069123409", "op")
+        await pool.add_range(s, "1069123400", "1069123409", "op")
     sig_id = await _signature(db, tenant_id, app_id, "示例")
     async with db.write() as s:
         tpl = SmsTemplate(tenant_id=tenant_id, app_id=app_id, signature_id=sig_id, name="code", content="验证码${1}", type="NOTIFY_TYPE")
         s.add(tpl)
         await s.flush()
-        await sms.replace_variables(s, tpl.id, [(1, "CHARDIGIT", "", 20)])
+        await queries.replace_variables(s, tpl.id, [(1, "CHARDIGIT", "", 20)])
         tpl_id = tpl.id
 
     async with db.read() as s:
-        before = (await sms.load_send_templates(s, tenant_id, [tpl_id, "missing"]))[tpl_id]
-        assert await sms.load_send_templates(s, other_tenant, [tpl_id]) == {}
+        before = (await queries.load_send_templates(s, tenant_id, [tpl_id, "missing"]))[tpl_id]
+        assert await queries.load_send_templates(s, other_tenant, [tpl_id]) == {}
     assert (before.adopted, before.signature_approved, before.channel_num, before.app_status) == (False, False, None, "LAUNCHED")
     assert [(v.index, v.type, v.max_length) for v in before.variables] == [(1, "CHARDIGIT", 20)]
 
     number = (await _approve(db, sig_id)).channel_num
     async with db.read() as s:
-        after = (await sms.load_send_templates(s, tenant_id, [tpl_id]))[tpl_id]
+        after = (await queries.load_send_templates(s, tenant_id, [tpl_id]))[tpl_id]
         assert (after.signature_approved, after.channel_num, after.signature_name) == (True, number, "示例")
-        assert await sms.app_for_channel_number(s, number) == (tenant_id, app_id, "https://example.com/mo")
-        assert await sms.app_for_channel_number(s, number + "0042") == (tenant_id, app_id, "https://example.com/mo")
-        assert await sms.app_for_channel_number(s, "999") is None
+        assert await queries.app_for_channel_number(s, number) == (tenant_id, app_id, "https://example.com/mo")
+        assert await queries.app_for_channel_number(s, number + "0042") == (tenant_id, app_id, "https://example.com/mo")
+        assert await queries.app_for_channel_number(s, "999") is None
 
 
 async def test_delete_is_refused_while_messages_are_queued(db):
     tenant_id, app_id = await _setup(db)
     sig_id = await _signature(db, tenant_id, app_id, "忙")
-    queued = {sig_id: 3}
-
-    async def counter(session, tid, sid):
-        return queued.get(sid, 0)
-
-    sms.BEFORE_SIGNATURE_DELETE.append(counter)
-    try:
-        async with db.write() as s:
-            with pytest.raises(KooError) as exc:
-                await sms.delete_signature(s, await s.get(SmsSignature, sig_id), "t")
-        assert exc.value.code == sms.SIGNATURE_BUSY and "3 queued" in exc.value.msg
-        queued[sig_id] = 0
-        async with db.write() as s:
-            await sms.delete_signature(s, await s.get(SmsSignature, sig_id), "t")
-        async with db.read() as s:
-            assert await s.get(SmsSignature, sig_id) is None
-    finally:
-        sms.BEFORE_SIGNATURE_DELETE.remove(counter)
+    now = utcnow()
+    async with db.write() as s:
+        for i in range(3):
+            s.add(Message(id=f"m{i}", tenant_id=tenant_id, task_id="t", app_id=app_id, signature_id=sig_id, channel="sandbox",
+                          channel_num="1069", number="8613800138000", to="13800138000", text="x", status=QUEUED, created_at=now))
+    async with db.write() as s:
+        with pytest.raises(KooError) as exc:
+            await lifecycle.delete_signature(s, await s.get(SmsSignature, sig_id), "t")
+    assert exc.value.code == codes.SIGNATURE_BUSY and "3 queued" in exc.value.msg
+    async with db.write() as s:
+        await s.execute(update(Message).where(Message.signature_id == sig_id).values(status=DELIVERED))
+    async with db.write() as s:
+        await lifecycle.delete_signature(s, await s.get(SmsSignature, sig_id), "t")
+    async with db.read() as s:
+        assert await s.get(SmsSignature, sig_id) is None

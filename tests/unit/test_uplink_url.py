@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tidings.errors import KooError
-from tidings.api.sms_apps import check_http_url
+from tidings.sms.api.apps import check_http_url
 
 
 @pytest.mark.parametrize(

@@ -6,16 +6,16 @@ from tidings.api import (
     admin_accounts,
     admin_channels,
     admin_review,
-    admin_sms,
-    aim_callbacks,
+    callbacks,
     filings,
     iam,
     messages,
-    sms_apps,
-    sms_send,
-    sms_signatures,
-    sms_templates,
 )
+from tidings.sms.api import admin as sms_admin
+from tidings.sms.api import apps as sms_apps
+from tidings.sms.api import send as sms_send
+from tidings.sms.api import signatures as sms_signatures
+from tidings.sms.api import templates as sms_templates
 from tidings.aim import api as aim_api
 from tidings.aim import preview as aim_preview
 from tidings.aim.public import admin as aim_public
@@ -29,7 +29,7 @@ ROUTERS = [
     sms_signatures.router,
     sms_templates.router,
     sms_send.router,
-    aim_callbacks.router,
+    callbacks.router,
     aim_api.router,
     # Tidings' own tenant APIs (/tidings/v1/...)
     filings.router,
@@ -37,7 +37,7 @@ ROUTERS = [
     # Operators (/admin/v1/...)
     admin_accounts.router,
     admin_review.router,
-    admin_sms.router,
+    sms_admin.router,
     admin_channels.router,
     aim_public_api.router,
     # Web pages

@@ -21,7 +21,8 @@ app.add_typer(key_app, name="key")
 
 
 def _product_groups() -> None:
-    from tidings.cli import channels, filing, messages, review, sandbox, sms
+    from tidings.cli import channels, filing, messages, review, sandbox
+    from tidings.sms import cli as sms
 
     app.add_typer(review.app, name="review", help="Review queue: signatures, templates, filings (operators).")
     app.add_typer(sms.app, name="sms", help="SMS applications and the channel-number pool (operators).")

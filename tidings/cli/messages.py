@@ -62,7 +62,7 @@ def show(msg_id: str, tenant: str = tenant_option()) -> None:
     refused number's send_status with what it means."""
     from tidings.errors import KooError
     from tidings.api.messages import _callbacks, summary
-    from tidings.dispatch.accept import SEND_STATUS
+    from tidings.sms.accept import SEND_STATUS
     from tidings.store import messages as store
 
     async def go(ctx: AppContext) -> dict:

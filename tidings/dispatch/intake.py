@@ -25,7 +25,7 @@ from typing import Sequence
 
 from tidings.channels.base import DeliveryReport, Uplink
 from tidings.context import AppContext
-from tidings.dispatch import receipts
+from tidings.sms import receipts
 from tidings.meters import stream as meters
 from tidings.store import messages as store
 from tidings.store.models.pipeline import DELIVERED, EXPIRED, FAILED, FINAL
@@ -162,7 +162,7 @@ def intake_of(ctx: AppContext) -> Intake:
 async def store_uplinks(ctx: AppContext, uplinks: Sequence[Uplink]) -> list[str]:
     """Store, route and enqueue uplinks; returns their ids (``smsMsgId``)."""
     from tidings.callbacks.outbox import enqueue_uplink
-    from tidings.store.sms import app_for_channel_number
+    from tidings.sms.queries import app_for_channel_number
 
     if not uplinks:
         return []

@@ -41,7 +41,7 @@ from tidings.channels.base import Channel, OutboundMessage, SubmitResult, Transa
 from tidings.channels.registry import ChannelRegistry, RouteRequest, registry_of
 from tidings.channels.routing import enabled_channels
 from tidings.context import AppContext
-from tidings.dispatch import receipts
+from tidings.sms import receipts
 from tidings.dispatch.config import FAIL, DispatchConfig
 from tidings.dispatch.holders import ReceiptHolding
 from tidings.dispatch.intake import Intake

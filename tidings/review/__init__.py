@@ -53,7 +53,7 @@ __all__ = [
 
 # Modules that register decision hooks when imported.  A product that owns a
 # reviewable object adds its module here.
-HOOK_MODULES: list[str] = ["tidings.store.sms", "tidings.filing", "tidings.aim.store", "tidings.aim.preview"]
+HOOK_MODULES: list[str] = ["tidings.sms.lifecycle", "tidings.filing", "tidings.aim.store", "tidings.aim.preview"]
 
 AUTO_ACTOR = "auto"
 URGED = "URGED"

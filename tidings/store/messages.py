@@ -423,7 +423,7 @@ async def inbox(session: AsyncSession, number: str, limit: int = 100) -> list[In
     return out
 
 
-# --- C2: signature deletion guard -----------------------------------------------------------
+# --- C2: signature deletion guard (asked by tidings.sms.lifecycle) -----------------------------------------------------------
 async def in_flight_for_signature(session: AsyncSession, tenant_id: str, signature_id: str) -> int:
     return int(
         (
@@ -432,16 +432,6 @@ async def in_flight_for_signature(session: AsyncSession, tenant_id: str, signatu
             )
         ).scalar_one()
     )
-
-
-def register_signature_guard() -> None:
-    from tidings.store import sms
-
-    if in_flight_for_signature not in sms.BEFORE_SIGNATURE_DELETE:
-        sms.BEFORE_SIGNATURE_DELETE.append(in_flight_for_signature)
-
-
-register_signature_guard()
 
 
 # --- the message log -------------------------------------------------------------------------

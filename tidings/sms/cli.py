@@ -22,16 +22,15 @@ app.add_typer(pool_app, name="pool")
 
 def _set_suspended(app_id: str, suspended: bool, reason: str) -> dict:
     from tidings.errors import KooError
-    from tidings.store import sms as sms_store
-
-    from tidings.api.admin_sms import app_admin_view
+    from tidings.sms import lifecycle, queries
+    from tidings.sms.api.admin import app_admin_view
 
     async def go(ctx: AppContext) -> dict:
         async with ctx.db.write() as session:
-            found = await sms_store.app_any_tenant(session, app_id)
+            found = await queries.app_any_tenant(session, app_id)
             if found is None:
                 raise KooError("TD.00000404", "SMS application does not exist")
-            await sms_store.set_app_suspended(session, found, suspended, actor(), reason)
+            await lifecycle.set_app_suspended(session, found, suspended, actor(), reason)
             return app_admin_view(found)
 
     return run(go)
@@ -52,11 +51,11 @@ def apps_resume(app_id: str) -> None:
 @pool_app.command("list")
 def pool_list() -> None:
     """Configured ranges with assigned and free counts."""
-    from tidings.store import sms as sms_store
+    from tidings.sms import pool
 
     async def go(ctx: AppContext) -> list:
         async with ctx.db.read() as session:
-            return await sms_store.pool_summary(session)
+            return await pool.pool_summary(session)
 
     emit(run(go))
 
@@ -71,7 +70,7 @@ def pool_add(
 ) -> None:
     """Add numbers; signatures waiting for one (PROCESSING) get theirs at once."""
     from tidings.errors import KooError
-    from tidings.store import sms as sms_store
+    from tidings.sms import pool
 
     if prefix is not None:
         if not suffix_digits:
@@ -83,8 +82,8 @@ def pool_add(
     async def go(ctx: AppContext) -> dict:
         async with ctx.db.write() as session:
             try:
-                rng = await sms_store.add_range(session, first, last, actor(), note)
-            except sms_store.PoolError as exc:
+                rng = await pool.add_range(session, first, last, actor(), note)
+            except pool.PoolError as exc:
                 raise KooError("KM.00000001", f"Invalid parameter range: {exc}") from None
             return {"range_id": rng.id, "first": rng.first, "last": rng.last, "note": rng.note}
 

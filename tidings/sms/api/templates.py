@@ -29,9 +29,9 @@ from sqlalchemy import select
 from tidings import review
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.errors import KooError, invalid
-from tidings.api.sms_apps import count_and_page, paging, time_window
+from tidings.sms.api.apps import count_and_page, paging, time_window
 from tidings.domain import templates as rules
-from tidings.store import sms as store
+from tidings.sms import codes, lifecycle, queries
 from tidings.store.filters import where_given
 from tidings.store.models.sms import SIG_REVIEW_NOT_PASS, TPL_REJECT, TPL_REVIEWING, SmsApp, SmsSignature, SmsTemplate
 from tidings.store.tenants import audit
@@ -89,30 +89,30 @@ async def _validated(session, principal: Principal, body: MsgTemplateRequest) ->
     name = body.template_name.strip()
     if not name:
         raise invalid("template_name", "must not be blank")
-    sig = await store.get_signature(session, principal.tenant_id, body.signature_id)
+    sig = await queries.get_signature(session, principal.tenant_id, body.signature_id)
     if sig.status == SIG_REVIEW_NOT_PASS:
-        raise KooError(store.SIGNATURE_STATE, f"signature {sig.id} was rejected; update it before adding templates")
+        raise KooError(codes.SIGNATURE_STATE, f"signature {sig.id} was rejected; update it before adding templates")
     if body.app_id and body.app_id != sig.app_id:
         raise invalid("app_id", f"must be the application of signature {sig.id} ({sig.app_id}) or omitted")
-    app = await store.get_app(session, principal.tenant_id, sig.app_id)
-    store.require_active(app)
+    app = await queries.get_app(session, principal.tenant_id, sig.app_id)
+    queries.require_active(app)
     template_type = body.template_type or sig.type
     if template_type != sig.type:
-        raise KooError(store.TEMPLATE_TYPE, f"Invalid parameter template_type: {template_type} does not match the {sig.type} signature")
+        raise KooError(codes.TEMPLATE_TYPE, f"Invalid parameter template_type: {template_type} does not match the {sig.type} signature")
     declared = [rules.DeclaredVariable(v.variable_index, v.variable_type, v.variable_desc or "") for v in body.variable_attributes]
     why = rules.check_definition(body.template_content, declared, template_type)
     if why is not None:
-        code = store.TEMPLATE_OPT_OUT if "opt-out" in why else store.TEMPLATE_DEFINITION
+        code = codes.TEMPLATE_OPT_OUT if "opt-out" in why else codes.TEMPLATE_DEFINITION
         raise KooError(code, f"Invalid parameter {why}")
     return sig, app, template_type, declared
 
 
 async def _save(session, tpl: SmsTemplate, declared: list[rules.DeclaredVariable]) -> None:
-    await store.replace_variables(session, tpl.id, [(v.index, v.type, v.desc, rules.MAX_LENGTH[v.type]) for v in declared])
+    await queries.replace_variables(session, tpl.id, [(v.index, v.type, v.desc, rules.MAX_LENGTH[v.type]) for v in declared])
 
 
 async def _submit(session, tpl: SmsTemplate, actor: str, app_name: str, has_variable: bool) -> None:
-    await review.submit(session, tenant_id=tpl.tenant_id, object_type=store.OBJ_TEMPLATE, object_id=tpl.id, actor=actor,
+    await review.submit(session, tenant_id=tpl.tenant_id, object_type=codes.OBJ_TEMPLATE, object_id=tpl.id, actor=actor,
                         title=f"{tpl.name} ({tpl.type})", payload=template_view(tpl, app_name, has_variable))
 
 
@@ -121,14 +121,14 @@ async def create_aim_msg_template(body: MsgTemplateRequest, request: Request, pr
     async with ctx_of(request).db.write() as session:
         sig, app, template_type, declared = await _validated(session, principal, body)
         name = body.template_name.strip()
-        if await store.template_name_taken(session, sig.id, name):
-            raise KooError(store.TEMPLATE_NAME_TAKEN, f"Invalid parameter template_name: signature {sig.id} already has a template named {name!r}")
+        if await queries.template_name_taken(session, sig.id, name):
+            raise KooError(codes.TEMPLATE_NAME_TAKEN, f"Invalid parameter template_name: signature {sig.id} already has a template named {name!r}")
         tpl = SmsTemplate(tenant_id=principal.tenant_id, app_id=sig.app_id, signature_id=sig.id, name=name, content=body.template_content,
                           description=body.template_desc or "", type=template_type, universal=0, flow_status=TPL_REVIEWING)
         session.add(tpl)
         await session.flush()
         await _save(session, tpl, declared)
-        await audit(session, actor=principal.actor, action="sms_template.create", object_type=store.OBJ_TEMPLATE, object_id=tpl.id,
+        await audit(session, actor=principal.actor, action="sms_template.create", object_type=codes.OBJ_TEMPLATE, object_id=tpl.id,
                     tenant_id=principal.tenant_id, detail={"name": name, "content": tpl.content, "type": template_type})
         await _submit(session, tpl, principal.actor, app.name, bool(declared))
         return {"template_id": tpl.id, "template_name": tpl.name}
@@ -164,7 +164,7 @@ async def list_aim_msg_template(
         stmt = stmt.where(SmsTemplate.created_at.between(*window))
     async with ctx_of(request).db.read() as session:
         rows, total = await count_and_page(session, stmt, (SmsTemplate.created_at.desc(), SmsTemplate.id), (page - 1) * lim, lim)
-        with_vars = await store.templates_with_variables(session, [t.id for t, _ in rows])
+        with_vars = await queries.templates_with_variables(session, [t.id for t, _ in rows])
     return {
         "result": [template_view(t, n, t.id in with_vars) for t, n in rows],
         "page_info": {"offset": page, "limit": lim, "total": total},
@@ -174,16 +174,16 @@ async def list_aim_msg_template(
 @router.get("/v1/sms/templates/{template_id}")
 async def show_aim_msg_template_detail(template_id: str, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
     async with ctx_of(request).db.read() as session:
-        tpl = await store.get_template(session, principal.tenant_id, template_id)
-        app = await store.get_app(session, principal.tenant_id, tpl.app_id)
-        return template_view(tpl, app.name, bool(await store.templates_with_variables(session, [tpl.id])))
+        tpl = await queries.get_template(session, principal.tenant_id, template_id)
+        app = await queries.get_app(session, principal.tenant_id, tpl.app_id)
+        return template_view(tpl, app.name, bool(await queries.templates_with_variables(session, [tpl.id])))
 
 
 @router.get("/v1/sms/templates/{template_id}/variable")
 async def show_aim_msg_template_variable(template_id: str, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
     async with ctx_of(request).db.read() as session:
-        tpl = await store.get_template(session, principal.tenant_id, template_id)
-        variables = await store.template_variables(session, tpl.id)
+        tpl = await queries.get_template(session, principal.tenant_id, template_id)
+        variables = await queries.template_variables(session, tpl.id)
     results = [
         {"id": v.id, "variable_index": v.variable_index, "variable_length": v.variable_length, "variable_type": v.variable_type,
          "variable_desc": v.variable_desc}
@@ -196,15 +196,15 @@ async def show_aim_msg_template_variable(template_id: str, request: Request, pri
 async def update_aim_msg_template(template_id: str, body: MsgTemplateRequest, request: Request,
                                   principal: Principal = Depends(tenant_principal)) -> dict:
     async with ctx_of(request).db.write() as session:
-        tpl = await store.get_template(session, principal.tenant_id, template_id)
+        tpl = await queries.get_template(session, principal.tenant_id, template_id)
         if tpl.flow_status != TPL_REJECT:
-            raise KooError(store.TEMPLATE_STATE, f"only a rejected template (flow_status Reject) can be updated; this one is {tpl.flow_status}")
+            raise KooError(codes.TEMPLATE_STATE, f"only a rejected template (flow_status Reject) can be updated; this one is {tpl.flow_status}")
         sig, app, template_type, declared = await _validated(session, principal, body)
         name = body.template_name.strip()
-        if await store.template_name_taken(session, sig.id, name, except_id=tpl.id):
-            raise KooError(store.TEMPLATE_NAME_TAKEN, f"Invalid parameter template_name: signature {sig.id} already has a template named {name!r}")
+        if await queries.template_name_taken(session, sig.id, name, except_id=tpl.id):
+            raise KooError(codes.TEMPLATE_NAME_TAKEN, f"Invalid parameter template_name: signature {sig.id} already has a template named {name!r}")
         before = {"signature_id": tpl.signature_id, "name": tpl.name, "content": tpl.content, "description": tpl.description, "type": tpl.type,
-                  "variables": [(v.variable_index, v.variable_type, v.variable_desc) for v in await store.template_variables(session, tpl.id)]}
+                  "variables": [(v.variable_index, v.variable_type, v.variable_desc) for v in await queries.template_variables(session, tpl.id)]}
         tpl.signature_id, tpl.app_id, tpl.name, tpl.content = sig.id, sig.app_id, name, body.template_content
         tpl.description, tpl.type = body.template_desc or "", template_type
         tpl.flow_status, tpl.review_desc = TPL_REVIEWING, ""
@@ -213,7 +213,7 @@ async def update_aim_msg_template(template_id: str, body: MsgTemplateRequest, re
         after = {"signature_id": tpl.signature_id, "name": tpl.name, "content": tpl.content, "description": tpl.description, "type": tpl.type,
                  "variables": [(v.index, v.type, v.desc) for v in declared]}
         changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
-        await audit(session, actor=principal.actor, action="sms_template.update", object_type=store.OBJ_TEMPLATE, object_id=tpl.id,
+        await audit(session, actor=principal.actor, action="sms_template.update", object_type=codes.OBJ_TEMPLATE, object_id=tpl.id,
                     tenant_id=principal.tenant_id, detail={"changes": changes})
         await _submit(session, tpl, principal.actor, app.name, bool(declared))
         return {"template_id": tpl.id, "template_name": tpl.name}
@@ -222,10 +222,10 @@ async def update_aim_msg_template(template_id: str, body: MsgTemplateRequest, re
 @router.delete("/v1/sms/templates/{template_id}")
 async def delete_aim_msg_template(template_id: str, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
     async with ctx_of(request).db.write() as session:
-        tpl = await store.get_template(session, principal.tenant_id, template_id)
-        await review.withdraw(session, store.OBJ_TEMPLATE, tpl.id, principal.actor)
-        await store.replace_variables(session, tpl.id, [])
-        await audit(session, actor=principal.actor, action="sms_template.delete", object_type=store.OBJ_TEMPLATE, object_id=tpl.id,
+        tpl = await queries.get_template(session, principal.tenant_id, template_id)
+        await review.withdraw(session, codes.OBJ_TEMPLATE, tpl.id, principal.actor)
+        await queries.replace_variables(session, tpl.id, [])
+        await audit(session, actor=principal.actor, action="sms_template.delete", object_type=codes.OBJ_TEMPLATE, object_id=tpl.id,
                     tenant_id=principal.tenant_id, detail={"name": tpl.name, "flow_status": tpl.flow_status})
         await session.delete(tpl)
     return {}
@@ -235,8 +235,8 @@ async def delete_aim_msg_template(template_id: str, request: Request, principal:
 async def urge_template(template_id: str, body: UrgeBody, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
     """催审: ask for a faster review of a template under review."""
     async with ctx_of(request).db.write() as session:
-        tpl = await store.get_template(session, principal.tenant_id, template_id)
-        refusal = KooError(store.TEMPLATE_STATE, f"only a template under review can be expedited; this one is {tpl.flow_status}")
-        await store.urge(session, tpl, store.OBJ_TEMPLATE, under_review=tpl.flow_status == TPL_REVIEWING, refusal=refusal,
+        tpl = await queries.get_template(session, principal.tenant_id, template_id)
+        refusal = KooError(codes.TEMPLATE_STATE, f"only a template under review can be expedited; this one is {tpl.flow_status}")
+        await lifecycle.urge(session, tpl, codes.OBJ_TEMPLATE, under_review=tpl.flow_status == TPL_REVIEWING, refusal=refusal,
                          actor=principal.actor, desc=body.urge_desc)
         return {"template_id": tpl.id, "urge_status": tpl.urge_status, "urge_time": wire_local(tpl.urge_time), "urge_desc": tpl.urge_desc}

@@ -40,7 +40,8 @@ from tidings.domain.templates import SendTemplate, check_params, full_text, is_c
 from tidings.ids import hex32
 from tidings.store import messages as store
 from tidings.store.models.pipeline import QUEUED, REJECTED
-from tidings.store.sms import APP_SUSPENDED_CODE, SIGNATURE_STATE, TEMPLATE_NOT_FOUND, load_send_templates
+from tidings.sms.codes import APP_SUSPENDED_CODE, SIGNATURE_STATE, TEMPLATE_NOT_FOUND
+from tidings.sms.queries import load_send_templates
 from tidings.timeutil import utcnow, wire_z
 
 ACCEPTED = "000000"

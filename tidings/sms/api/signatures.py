@@ -27,9 +27,10 @@ from tidings import review
 from tidings.api.deps import accepts_unsigned_payload, Principal, ctx_of, tenant_principal
 from tidings.errors import KooError, invalid
 from tidings.api.openapi import UPLOAD_BODY
-from tidings.api.sms_apps import count_and_page, paging, time_window
+from tidings.sms.api.apps import count_and_page, paging, time_window
 from tidings.storage import read_upload, save_document
-from tidings.store import sms as store
+from tidings.sms import codes, lifecycle, queries
+from tidings import storage
 from tidings.store.filters import where_given
 from tidings.store.models.sms import SIG_PENDING_REVIEW, SIG_REVIEW_NOT_PASS, SmsApp, SmsSignature
 from tidings.store.tenants import audit
@@ -83,9 +84,9 @@ def signature_view(sig: SmsSignature, app_name: str) -> dict:
 def _check_name(name: str) -> str:
     name = name.strip()
     if not name:
-        raise KooError(store.SIGNATURE_EMPTY, "Invalid parameter signature_name: SMS signature is empty")
+        raise KooError(codes.SIGNATURE_EMPTY, "Invalid parameter signature_name: SMS signature is empty")
     if not 2 <= len(name) <= 16:
-        raise KooError(store.SIGNATURE_NAME_LENGTH, f"Invalid parameter signature_name: must be 2-16 characters (got {len(name)})")
+        raise KooError(codes.SIGNATURE_NAME_LENGTH, f"Invalid parameter signature_name: must be 2-16 characters (got {len(name)})")
     if any(ch in name for ch in "【】[]"):
         raise invalid("signature_name", "must not contain brackets 【】: they are added when the message is sent")
     return name
@@ -98,11 +99,11 @@ async def _validated(session, principal: Principal, body: SignatureRequest) -> t
                                       f"give {SOURCE_EVIDENCE[body.signature_source]}")
     if body.is_involved_third == "yes" and not body.power_attorney_file_id:
         raise KooError("KM.90016414", "power_attorney_file_id is required when is_involved_third is yes")
-    app = await store.get_app(session, principal.tenant_id, body.app_id)
-    store.require_active(app)
-    await store.get_file(session, principal.tenant_id, body.file_id, "file_id")
+    app = await queries.get_app(session, principal.tenant_id, body.app_id)
+    queries.require_active(app)
+    await storage.get_file(session, principal.tenant_id, body.file_id, "file_id")
     if body.power_attorney_file_id:
-        await store.get_file(session, principal.tenant_id, body.power_attorney_file_id, "power_attorney_file_id")
+        await storage.get_file(session, principal.tenant_id, body.power_attorney_file_id, "power_attorney_file_id")
     return name, app
 
 
@@ -121,7 +122,7 @@ def _fields(body: SignatureRequest, name: str) -> dict:
 
 
 async def _submit(session, sig: SmsSignature, actor: str, app_name: str) -> None:
-    await review.submit(session, tenant_id=sig.tenant_id, object_type=store.OBJ_SIGNATURE, object_id=sig.id, actor=actor,
+    await review.submit(session, tenant_id=sig.tenant_id, object_type=codes.OBJ_SIGNATURE, object_id=sig.id, actor=actor,
                         title=f"【{sig.name}】 {sig.type} ({app_name})", payload=signature_view(sig, app_name))
 
 
@@ -145,7 +146,7 @@ async def show_aim_msg_signature_file_info(
     principal: Principal = Depends(tenant_principal),
 ) -> dict:
     async with ctx_of(request).db.read() as session:
-        row = await store.get_file(session, principal.tenant_id, file_id)
+        row = await storage.get_file(session, principal.tenant_id, file_id)
     return {"file_id": row.id, "file_name": row.file_name}
 
 
@@ -154,12 +155,12 @@ async def show_aim_msg_signature_file_info(
 async def add_aim_msg_signature(body: SignatureRequest, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
     async with ctx_of(request).db.write() as session:
         name, app = await _validated(session, principal, body)
-        if await store.signature_name_taken(session, principal.tenant_id, name, body.signature_type):
-            raise KooError(store.SIGNATURE_NAME_TAKEN, f"Invalid parameter signature_name: a {body.signature_type} signature named {name!r} already exists")
+        if await queries.signature_name_taken(session, principal.tenant_id, name, body.signature_type):
+            raise KooError(codes.SIGNATURE_NAME_TAKEN, f"Invalid parameter signature_name: a {body.signature_type} signature named {name!r} already exists")
         sig = SmsSignature(tenant_id=principal.tenant_id, status=SIG_PENDING_REVIEW, **_fields(body, name))
         session.add(sig)
         await session.flush()
-        await audit(session, actor=principal.actor, action="sms_signature.create", object_type=store.OBJ_SIGNATURE, object_id=sig.id,
+        await audit(session, actor=principal.actor, action="sms_signature.create", object_type=codes.OBJ_SIGNATURE, object_id=sig.id,
                     tenant_id=principal.tenant_id, detail=_fields(body, name))
         await _submit(session, sig, principal.actor, app.name)
         return {"signature_id": sig.id, "signature_name": sig.name}
@@ -204,8 +205,8 @@ async def list_aim_msg_signature(
 @router.get("/v1/sms/signatures/{signature_id}")
 async def list_aim_msg_signature_detail(signature_id: str, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
     async with ctx_of(request).db.read() as session:
-        sig = await store.get_signature(session, principal.tenant_id, signature_id)
-        app = await store.get_app(session, principal.tenant_id, sig.app_id)
+        sig = await queries.get_signature(session, principal.tenant_id, signature_id)
+        app = await queries.get_app(session, principal.tenant_id, sig.app_id)
         return signature_view(sig, app.name)
 
 
@@ -213,12 +214,12 @@ async def list_aim_msg_signature_detail(signature_id: str, request: Request, pri
 async def update_aim_msg_signature(signature_id: str, body: SignatureRequest, request: Request,
                                    principal: Principal = Depends(tenant_principal)) -> dict:
     async with ctx_of(request).db.write() as session:
-        sig = await store.get_signature(session, principal.tenant_id, signature_id)
+        sig = await queries.get_signature(session, principal.tenant_id, signature_id)
         if sig.status != SIG_REVIEW_NOT_PASS:
-            raise KooError(store.SIGNATURE_STATE, f"only a rejected signature (REVIEW_NOT_PASS) can be updated; this one is {sig.status}")
+            raise KooError(codes.SIGNATURE_STATE, f"only a rejected signature (REVIEW_NOT_PASS) can be updated; this one is {sig.status}")
         name, app = await _validated(session, principal, body)
-        if await store.signature_name_taken(session, principal.tenant_id, name, body.signature_type, except_id=sig.id):
-            raise KooError(store.SIGNATURE_NAME_TAKEN, f"Invalid parameter signature_name: a {body.signature_type} signature named {name!r} already exists")
+        if await queries.signature_name_taken(session, principal.tenant_id, name, body.signature_type, except_id=sig.id):
+            raise KooError(codes.SIGNATURE_NAME_TAKEN, f"Invalid parameter signature_name: a {body.signature_type} signature named {name!r} already exists")
         new = _fields(body, name)
         changes = {k: {"from": getattr(sig, k), "to": v} for k, v in new.items() if getattr(sig, k) != v}
         for k, v in new.items():
@@ -227,7 +228,7 @@ async def update_aim_msg_signature(signature_id: str, body: SignatureRequest, re
         sig.review_desc = ""
         sig.urge_status, sig.urge_time, sig.urge_desc = "NO", None, ""
         await session.flush()
-        await audit(session, actor=principal.actor, action="sms_signature.update", object_type=store.OBJ_SIGNATURE, object_id=sig.id,
+        await audit(session, actor=principal.actor, action="sms_signature.update", object_type=codes.OBJ_SIGNATURE, object_id=sig.id,
                     tenant_id=principal.tenant_id, detail={"changes": changes})
         await _submit(session, sig, principal.actor, app.name)
         return {"signature_id": sig.id, "signature_name": sig.name}
@@ -238,8 +239,8 @@ async def delete_aim_msg_signature(signature_id: str, request: Request, principa
     if not 1 <= len(signature_id) <= 50:
         raise invalid("signature_id", "must be 1-50 characters")
     async with ctx_of(request).db.write() as session:
-        sig = await store.get_signature(session, principal.tenant_id, signature_id)
-        await store.delete_signature(session, sig, principal.actor)
+        sig = await queries.get_signature(session, principal.tenant_id, signature_id)
+        await lifecycle.delete_signature(session, sig, principal.actor)
     return {}
 
 
@@ -247,8 +248,8 @@ async def delete_aim_msg_signature(signature_id: str, request: Request, principa
 async def urge_signature(signature_id: str, body: UrgeBody, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
     """催审: ask for a faster review of a pending signature."""
     async with ctx_of(request).db.write() as session:
-        sig = await store.get_signature(session, principal.tenant_id, signature_id)
-        refusal = KooError(store.SIGNATURE_STATE, f"only a signature pending review can be expedited; this one is {sig.status}")
-        await store.urge(session, sig, store.OBJ_SIGNATURE, under_review=sig.status == SIG_PENDING_REVIEW, refusal=refusal,
+        sig = await queries.get_signature(session, principal.tenant_id, signature_id)
+        refusal = KooError(codes.SIGNATURE_STATE, f"only a signature pending review can be expedited; this one is {sig.status}")
+        await lifecycle.urge(session, sig, codes.OBJ_SIGNATURE, under_review=sig.status == SIG_PENDING_REVIEW, refusal=refusal,
                          actor=principal.actor, desc=body.urge_desc)
         return {"signature_id": sig.id, "urge_status": sig.urge_status, "urge_time": wire_local(sig.urge_time), "urge_desc": sig.urge_desc}

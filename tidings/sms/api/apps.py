@@ -22,7 +22,7 @@ from tidings.errors import KooError, invalid
 from tidings.api.paging import MAX_OFFSET
 from tidings.callbacks import urls
 from tidings.filing import require_filing
-from tidings.store import sms as store
+from tidings.sms import codes, queries
 from tidings.store.models.sms import APP_LAUNCHED, SmsApp
 from tidings.store.tenants import audit
 from tidings.timeutil import parse_wire, wire_local
@@ -122,8 +122,8 @@ async def create_sms_app(body: MsgAppRequest, request: Request, principal: Princ
     name, uplink = _clean(request, body)
     async with ctx_of(request).db.write() as session:
         await require_filing(session, principal.tenant_id, "aim.send_task")
-        if await store.app_name_taken(session, principal.tenant_id, name):
-            raise KooError(store.APP_NAME_TAKEN, f"Invalid parameter app_name: an SMS application named {name!r} already exists")
+        if await queries.app_name_taken(session, principal.tenant_id, name):
+            raise KooError(codes.APP_NAME_TAKEN, f"Invalid parameter app_name: an SMS application named {name!r} already exists")
         app = SmsApp(tenant_id=principal.tenant_id, name=name, up_link_addr=uplink or None, status=APP_LAUNCHED)
         session.add(app)
         await session.flush()
@@ -160,17 +160,17 @@ async def list_aim_msg_app(
 @router.get("/v1/sms/apps/{app_id}")
 async def list_aim_msg_app_detail(app_id: str, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
     async with ctx_of(request).db.read() as session:
-        return app_view(await store.get_app(session, principal.tenant_id, app_id))
+        return app_view(await queries.get_app(session, principal.tenant_id, app_id))
 
 
 @router.put("/v1/sms/apps/{app_id}")
 async def update_aim_msg_app(app_id: str, body: MsgAppRequest, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
     name, uplink = _clean(request, body)
     async with ctx_of(request).db.write() as session:
-        app = await store.get_app(session, principal.tenant_id, app_id)
-        store.require_active(app)
-        if name != app.name and await store.app_name_taken(session, principal.tenant_id, name, except_id=app.id):
-            raise KooError(store.APP_NAME_TAKEN, f"Invalid parameter app_name: an SMS application named {name!r} already exists")
+        app = await queries.get_app(session, principal.tenant_id, app_id)
+        queries.require_active(app)
+        if name != app.name and await queries.app_name_taken(session, principal.tenant_id, name, except_id=app.id):
+            raise KooError(codes.APP_NAME_TAKEN, f"Invalid parameter app_name: an SMS application named {name!r} already exists")
         before = {"app_name": app.name, "up_link_addr": app.up_link_addr}
         app.name = name
         if body.up_link_addr is not None:  # omitted keeps the URL, "" clears it

@@ -2,7 +2,7 @@
 and ``POST /v1/aim/sms/diff-messages`` (``send_aim_batch_different_messages``).
 
 The wire is openapi.json's; the per-number verdicts and the write are in
-:mod:`tidings.dispatch.accept`.  Decisions (docs/pipeline.md):
+:mod:`tidings.sms.accept`.  Decisions (docs/pipeline.md):
 
 * ``to`` entries are echoed in ``result`` exactly as sent; a refused number
   does not fail the request.  ``status`` is ``Failed`` only when no number
@@ -34,7 +34,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.errors import KooError, invalid
-from tidings.dispatch import accept
+from tidings.sms import accept
 from tidings.dispatch.worker import wake
 from tidings.ratelimit import retry_after_header
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 from tidings import filing
 from tidings.api.deps import Principal, ctx_of, operator_principal
 from tidings.errors import KooError, invalid
-from tidings.store import sms as store
+from tidings.sms import lifecycle, pool, queries
 from tidings.store.models.core import Tenant
 
 router = APIRouter(prefix="/admin/v1", tags=["admin: sms"])
@@ -42,17 +42,17 @@ class RangeBody(BaseModel):
 
 
 def app_admin_view(app) -> dict:
-    from tidings.api.sms_apps import app_view
+    from tidings.sms.api.apps import app_view
 
     return {**app_view(app), "tenant_id": app.tenant_id, "suspend_reason": app.suspend_reason}
 
 
 async def _suspend(request: Request, app_id: str, suspended: bool, actor: str, reason: str) -> dict:
     async with ctx_of(request).db.write() as session:
-        app = await store.app_any_tenant(session, app_id)
+        app = await queries.app_any_tenant(session, app_id)
         if app is None:
             raise KooError("TD.00000404", "SMS application does not exist")
-        await store.set_app_suspended(session, app, suspended, actor, reason)
+        await lifecycle.set_app_suspended(session, app, suspended, actor, reason)
         return app_admin_view(app)
 
 
@@ -69,15 +69,15 @@ async def resume_app(app_id: str, request: Request, op: Principal = Depends(oper
 @router.get("/sms/channel-ranges")
 async def list_ranges(request: Request, op: Principal = Depends(operator_principal)) -> dict:
     async with ctx_of(request).db.read() as session:
-        return {"ranges": await store.pool_summary(session)}
+        return {"ranges": await pool.pool_summary(session)}
 
 
 @router.post("/sms/channel-ranges")
 async def add_range(body: RangeBody, request: Request, op: Principal = Depends(operator_principal)) -> dict:
     async with ctx_of(request).db.write() as session:
         try:
-            rng = await store.add_range(session, body.first, body.last, op.actor, body.note)
-        except store.PoolError as exc:
+            rng = await pool.add_range(session, body.first, body.last, op.actor, body.note)
+        except pool.PoolError as exc:
             raise invalid("range", str(exc)) from None
         return {"range_id": rng.id, "first": rng.first, "last": rng.last, "note": rng.note}
 
