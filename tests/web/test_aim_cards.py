@@ -17,10 +17,9 @@ from urllib.parse import unquote
 import pytest
 from huaweicloudsdkkoomessage.v1 import ListAimTemplatesRequest
 from PIL import Image, ImageDraw
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.api.aim_support import create, data_of, upload
-from tests.support.browser import launch
 from tests.support.harness import Server
 from tidings.aim import mp4, public
 from tidings.aim.layouts import IMAGE_RATES, LAYOUTS
@@ -33,16 +32,6 @@ EXAMPLE_SITES = re.compile(r"^https?://([a-z0-9-]+\.)*example\.com(/.*)?$")
 SIZES = {"sixteenToNine": (640, 360), "oneToOne": (400, 400), "threeToOne": (600, 200), "fortyEightToSixtyFive": (480, 650),
          "threeToFour": (480, 640), "twentyOneToNine": (630, 270)}  # fmt: skip
 COLOURS = [(10, 89, 247), (255, 122, 41), (22, 163, 98), (108, 72, 220), (232, 52, 12), (0, 150, 170)]
-
-
-@pytest.fixture(scope="module")
-def browser(server: Server):
-    # One browser for the module, started after the server (Playwright's sync
-    # API runs an event loop in this thread; the harness uses asyncio.run).
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture

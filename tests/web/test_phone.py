@@ -8,25 +8,13 @@ import random
 
 import httpx
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests.api.send_support import ready_sender, send, wait_final
-from tests.support.browser import launch
 from tests.support.harness import Server
 from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser(server: Server):
-    # One browser for the module (a launch costs seconds), started after the
-    # server: Playwright's sync API runs an event loop in this thread, and the
-    # harness starts PostgreSQL servers with asyncio.run.
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture
