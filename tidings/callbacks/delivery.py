@@ -35,9 +35,10 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
-from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, exists, insert, select, update
 
 from tidings.callbacks import outbox, registrations, signing
 from tidings.callbacks.formats import Unit, render
@@ -111,22 +112,22 @@ class CallbackDelivery:
     resolver: Resolver = system_resolve
     name: str = "callbacks"
     _busy: set[str] = field(default_factory=set)
-    _lanes: set[asyncio.Task] = field(default_factory=set)
+    _lanes: set[asyncio.Task[None]] = field(default_factory=set)
     # Rows claimed and not yet recorded: row id -> the lease end written for it.
     _held: dict[int, datetime] = field(default_factory=dict)
     _wake: asyncio.Event | None = None
     _client: httpx.AsyncClient | None = None
 
     def __post_init__(self) -> None:
-        if self.policy is None:
-            self.policy = CallbackSettings.load(self.ctx.settings.extra)
-        outbox.configure(self.policy)
+        self._policy = self.policy or CallbackSettings.load(self.ctx.settings.extra)
+        self.policy = self._policy
+        outbox.configure(self._policy)
         self._secrets = _SecretCache(self.ctx)
         self._rng = random.Random()
 
     # --- the loop -------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
-        p = self.policy
+        p = self._policy
         self._wake = asyncio.Event()
         self._client = build_client(
             allow_private=self.ctx.settings.allow_private_callbacks,
@@ -178,21 +179,21 @@ class CallbackDelivery:
             task.add_done_callback(self._lane_done)
         return len(rows)
 
-    def _lane_done(self, task: asyncio.Task) -> None:
+    def _lane_done(self, task: asyncio.Task[None]) -> None:
         self._lanes.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("callback lane failed", exc_info=task.exception())
         if self._wake is not None:
             self._wake.set()
 
-    def _due_filter(self, now: datetime) -> list:
+    def _due_filter(self, now: datetime) -> list[ColumnElement[bool]]:
         conds = [OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at <= now]
         if self._busy:
             conds.append(OUTBOX.c.url.not_in(sorted(self._busy)))
         return conds
 
     async def _claim(self, now: datetime) -> list[Claimed]:
-        p = self.policy
+        p = self._policy
         pick = (
             select(OUTBOX.c.id)
             .where(*self._due_filter(now))
@@ -219,7 +220,7 @@ class CallbackDelivery:
         return rows
 
     async def _renew_leases(self, stop: asyncio.Event) -> None:
-        every = self.policy.lease_seconds / 3
+        every = self._policy.lease_seconds / 3
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), every)
@@ -242,7 +243,7 @@ class CallbackDelivery:
         by_end: dict[datetime, list[int]] = collections.defaultdict(list)
         for row_id, end in self._held.items():
             by_end[end].append(row_id)
-        new_end = utcnow() + timedelta(seconds=self.policy.lease_seconds)
+        new_end = utcnow() + timedelta(seconds=self._policy.lease_seconds)
         async with self.ctx.db.write() as session:
             for end, ids in by_end.items():
                 for part in chunks(ids, 500):
@@ -268,7 +269,7 @@ class CallbackDelivery:
             self._busy.discard(url)
 
     async def _send_all(self, url: str, rows: list[Claimed], stop: asyncio.Event) -> list[Outcome]:
-        p = self.policy
+        p = self._policy
         secrets = await self._secrets.get_many({r.tenant_id for r in rows})
         queue = collections.deque(rows)
         outcomes: list[Outcome] = []
@@ -301,9 +302,9 @@ class CallbackDelivery:
         started = utcnow()
         t0 = time.monotonic()
         try:
-            status = await asyncio.wait_for(self._post(url, body, headers), self.policy.total_timeout)
+            status = await asyncio.wait_for(self._post(url, body, headers), self._policy.total_timeout)
         except (asyncio.TimeoutError, httpx.TimeoutException):
-            return self._failed(row, started, t0, None, f"timed out after {self.policy.total_timeout:g}s", unreachable=True)
+            return self._failed(row, started, t0, None, f"timed out after {self._policy.total_timeout:g}s", unreachable=True)
         except httpx.TransportError as exc:
             return self._failed(row, started, t0, None, f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__, unreachable=True)
         except httpx.HTTPError as exc:
@@ -317,6 +318,8 @@ class CallbackDelivery:
         return Outcome(row, "failed", status, error[:500], started, int((time.monotonic() - t0) * 1000), unreachable)
 
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        if self._client is None:
+            raise RuntimeError("the delivery service is not running")
         async with self._client.stream("POST", url, content=body, headers=headers) as resp:
             read = 0
             async for chunk in resp.aiter_raw():
@@ -327,12 +330,12 @@ class CallbackDelivery:
 
     # --- recording ----------------------------------------------------------------------
     async def _record(self, outcomes: list[Outcome]) -> None:
-        p = self.policy
+        p = self._policy
         now = utcnow()
         delivered: list[int] = []
-        retry_rows: list[dict] = []
-        given_up: list[dict] = []
-        attempt_rows: list[dict] = []
+        retry_rows: list[dict[str, Any]] = []
+        given_up: list[dict[str, Any]] = []
+        attempt_rows: list[dict[str, Any]] = []
         next_probe: datetime | None = None
         for o in outcomes:
             if o.result == "delivered":
@@ -362,7 +365,7 @@ class CallbackDelivery:
                         "duration_ms": o.duration_ms,
                     }
                 )
-        unsent: list[dict] = []
+        unsent: list[dict[str, Any]] = []
         for o in outcomes:
             if o.result == "deferred":
                 unsent.append({"b_id": o.row.id, "b_next": next_probe or now})
@@ -408,7 +411,7 @@ class CallbackDelivery:
         a chunk per short transaction so the pipeline's writers are never held
         up for long.  Ids grow with time, so walking the primary key from the
         oldest end touches only what is deleted plus one chunk (no time index)."""
-        cutoff = utcnow() - timedelta(days=self.policy.retention_days)
+        cutoff = utcnow() - timedelta(days=self._policy.retention_days)
         subjects = CallbackSubject.__table__
         try:
             for table, at in ((OUTBOX, OUTBOX.c.created_at), (ATTEMPTS, ATTEMPTS.c.started_at)):

@@ -49,7 +49,8 @@ async def callback_attempts(session: AsyncSession, tenant_id: str, subject_ids: 
     pairs = (await session.execute(singles.union_all(batched))).all()
     by_request: dict[str, list[str]] = defaultdict(list)
     for subject, request_id in pairs:
-        by_request[request_id].append(subject)
+        if subject is not None:  # always: the filter is on subject_id (the column is nullable)
+            by_request[request_id].append(subject)
     if not by_request:
         return {}
     rows = (await session.execute(select(o).where(o.request_id.in_(list(by_request))).order_by(o.id))).scalars().all()

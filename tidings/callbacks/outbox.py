@@ -18,6 +18,7 @@ with one statement per table, executed for all its rows.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -48,12 +49,12 @@ def current_policy() -> CallbackSettings:
     return _policy
 
 
-def _subject(item: dict) -> str | None:
+def _subject(item: dict[str, Any]) -> str | None:
     value = item.get("msg_id") or item.get("aim_code") or item.get("cust_flag")
     return str(value)[:64] if value else None
 
 
-def _row(tenant_id: str, kind: str, url: str, payload: Any, *, batch: bool, events: int, subject_id: str | None, now) -> dict:
+def _row(tenant_id: str, kind: str, url: str, payload: Any, *, batch: bool, events: int, subject_id: str | None, now: datetime) -> dict[str, Any]:
     return {
         "request_id": str(uuid.uuid4()),
         "tenant_id": tenant_id,
@@ -70,7 +71,7 @@ def _row(tenant_id: str, kind: str, url: str, payload: Any, *, batch: bool, even
     }
 
 
-async def _insert(session: AsyncSession, rows: list[dict], subjects: list[dict]) -> None:
+async def _insert(session: AsyncSession, rows: list[dict[str, Any]], subjects: list[dict[str, str]]) -> None:
     # One cached INSERT executed for all rows (the driver's executemany: sqlite3's
     # in C, asyncpg's pipelined), not ``.values(rows)``: compiling a fresh
     # 1000-row VALUES statement per call costs more than the insert itself
@@ -81,7 +82,7 @@ async def _insert(session: AsyncSession, rows: list[dict], subjects: list[dict])
         await session.execute(insert(CallbackSubject.__table__), subjects)
 
 
-async def enqueue_aim_receipts(session: AsyncSession, tenant_id: str, callback_type: str, items: list[dict]) -> int:
+async def enqueue_aim_receipts(session: AsyncSession, tenant_id: str, callback_type: str, items: list[dict[str, Any]]) -> int:
     """AIM ``sms`` / ``shortchain`` receipts (callbacks.md §3) for the tenant's
     url_type 0 and 2 registrations.  ``items`` are SmsCallback /
     ShortChainCallback dicts with wire names.  Returns the rows written (0
@@ -96,8 +97,8 @@ async def enqueue_aim_receipts(session: AsyncSession, tenant_id: str, callback_t
     if single is None and batched is None:
         return 0
     now = utcnow()
-    rows: list[dict] = []
-    subjects: list[dict] = []
+    rows: list[dict[str, Any]] = []
+    subjects: list[dict[str, str]] = []
     if single is not None:
         rows.extend(_row(tenant_id, kind, single, item, batch=False, events=1, subject_id=_subject(item), now=now) for item in items)
     if batched is not None:
@@ -110,7 +111,7 @@ async def enqueue_aim_receipts(session: AsyncSession, tenant_id: str, callback_t
     return len(rows)
 
 
-async def enqueue_aim_template_status(session: AsyncSession, tenant_id: str, status: dict) -> int:
+async def enqueue_aim_template_status(session: AsyncSession, tenant_id: str, status: dict[str, Any]) -> int:
     """AIM template status (callbacks.md §4) to the url_type 1 registration."""
     url = (await registrations.urls(session, tenant_id)).get(registrations.URL_TEMPLATE)
     if url is None:

@@ -112,6 +112,8 @@ async def secret(session: AsyncSession, box: SecretBox, tenant_id: str) -> str:
         .execution_options(synchronize_session=False)
     )
     sealed = (await session.execute(select(Tenant.callback_secret_sealed).where(Tenant.id == tenant_id))).scalar_one()
+    if sealed is None:  # the update above sets it unless the tenant does not exist
+        raise LookupError(f"no tenant {tenant_id}")
     return box.open(sealed)
 
 

@@ -110,7 +110,7 @@ def literal_ip(host: str) -> IPAddress | None:
 
 async def system_resolve(host: str, port: int) -> list[str]:
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 async def resolve_checked(host: str, port: int, *, allow_private: bool, resolver: Resolver = system_resolve) -> list[str]:

@@ -9,8 +9,9 @@ Boolean, DateTime as naive UTC, JSON, LargeBinary).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData
+from sqlalchemy import JSON, DateTime, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from tidings.timeutil import utcnow
@@ -26,6 +27,9 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Every model maps one Table (no mapping to joins or selects), so Core statements
+    # (insert/update/delete on Model.__table__) type-check against a Table.
+    __table__: ClassVar[Table]
     type_annotation_map = {dict: JSON, list: JSON, datetime: DateTime()}
 
 
