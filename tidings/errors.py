@@ -11,6 +11,9 @@ Tidings' own codes are listed in docs/errors.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 # Codes used across products.  Product-specific codes live with the product.
 INVALID_PARAMETER = "KM.00000001"
 EMPTY_PARAMETER = "KM.90016414"
@@ -38,7 +41,7 @@ def not_found(code: str, what: str) -> KooError:
     return KooError(code, f"{what} does not exist")
 
 
-def _field_path(loc: tuple) -> str:
+def _field_path(loc: tuple[str | int, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     out = ""
     for p in parts:
@@ -46,7 +49,7 @@ def _field_path(loc: tuple) -> str:
     return out or "body"
 
 
-def describe_validation(err: dict) -> str:
+def describe_validation(err: Mapping[str, Any]) -> str:
     """One line naming the field and the limit, from a Pydantic error."""
     field = _field_path(tuple(err.get("loc", ())))
     kind = err.get("type", "")

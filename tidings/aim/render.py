@@ -293,15 +293,15 @@ def action(event: Any, values: Mapping[str, str], resolve: Resolver) -> Action |
         try:
             lat_f, lon_f = float(lat), float(lon)
         except ValueError:
-            query = quote(" ".join(x for x in (place, address) if x), safe="")
-            return Action(kind, href=f"https://www.openstreetmap.org/search?query={query}", new_window=True,
-                          data={"geo": f"geo:0,0?q={query}"})  # fmt: skip
-        lat, lon = repr(lat_f), repr(lon_f)  # every digit given, nothing but a number
+            search = quote(" ".join(x for x in (place, address) if x), safe="")
+            return Action(kind, href=f"https://www.openstreetmap.org/search?query={search}", new_window=True,
+                          data={"geo": f"geo:0,0?q={search}"})  # fmt: skip
+        la, lo = repr(lat_f), repr(lon_f)  # every digit given, nothing but a number
         return Action(
             kind,
-            href=f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}",
+            href=f"https://www.openstreetmap.org/?mlat={la}&mlon={lo}#map=17/{la}/{lo}",
             new_window=True,
-            data={"geo": f"geo:{lat},{lon}?q={lat},{lon}({quote(place, safe='')})"},
+            data={"geo": f"geo:{la},{lo}?q={la},{lo}({quote(place, safe='')})"},
         )
     if kind == "OPEN_POPUP":
         return Action(kind, data={
@@ -434,7 +434,8 @@ def render_card(
     """Draw the first page of ``pages`` (cards.md §5: only ``pages[0]`` is
     shown) ``width`` CSS pixels wide (default: the design canvas width)."""
     page = parse_pages(pages)[0]
-    style = page.get("style") if isinstance(page.get("style"), Mapping) else {}
+    raw_style = page.get("style")
+    style: Mapping[str, Any] = raw_style if isinstance(raw_style, Mapping) else {}
     canvas_w = _num(style.get("width"), CANVAS_WIDTH) or CANVAS_WIDTH
     canvas_h = _num(style.get("height"), CANVAS_HEIGHT) or CANVAS_HEIGHT
     scale = (width / canvas_w) if width else 1.0
@@ -462,6 +463,6 @@ def render_card(
     )
 
 
-def render_document(card: Markup, *, title: str, lead: str = "", details: Mapping[str, str] | None = None) -> str:
+def render_document(card: Markup | str, *, title: str, lead: str = "", details: Mapping[str, str] | None = None) -> str:
     """A standalone HTML page around one card, with the card's CSS and JS inline."""
     return _DOCUMENT.render(card=card, title=title, lead=lead, details=details or {}, css=Markup(CARD_CSS), js=Markup(CARD_JS))

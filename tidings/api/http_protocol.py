@@ -40,7 +40,7 @@ def bad_request_bytes(request_id: str) -> bytes:
     return head + body
 
 
-class KooHttpProtocol(_Base):  # type: ignore[misc, valid-type]
+class KooHttpProtocol(_Base):
     def send_400_response(self, msg: str) -> None:
         self.transport.write(bad_request_bytes(uuid.uuid4().hex))
         self.transport.close()

@@ -51,9 +51,9 @@ async def refuse_control_characters(request: Request) -> None:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/x-www-form-urlencoded"):
         form = await request.form()
-        for name, value in form.multi_items():
-            if isinstance(value, str):
-                _check(name, value)
+        for name, field in form.multi_items():
+            if isinstance(field, str):
+                _check(name, field)
         return
     if "json" not in content_type:
         return

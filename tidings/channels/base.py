@@ -128,7 +128,7 @@ class Channel(Protocol):
     unknown_policy: str | None
     # What an operator-defined channel was built from; the status compares it
     # with the stored definition to say ``restart_needed``.  None: built in.
-    definition: tuple | None
+    definition: tuple[object, ...] | None
 
     async def start(self, events: ChannelEvents) -> None: ...
 

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidings.channels.smpp.options import PASSWORD_MAX, OptionError, check_options
 from tidings.context import AppContext
 from tidings.domain.routing import DEFAULT_PRIORITY, Route, RouteError, RouteTable, check_route
+from tidings.store.dialect import affected
 from tidings.store.models.smpp import KIND_SANDBOX, KIND_SMPP, KINDS, RESUBMIT, UNKNOWN_POLICIES, ChannelDef, ChannelRoute
 from tidings.store.tenants import audit
 
@@ -180,7 +181,7 @@ async def remove_channel(ctx: AppContext, name: str, actor: str = "cli") -> dict
     queued (they are not silently moved to another carrier)."""
     async with ctx.db.write() as session:
         row = await _existing(session, name)
-        routes = (await session.execute(delete(ChannelRoute).where(ChannelRoute.channel == name))).rowcount or 0
+        routes = await affected(session, delete(ChannelRoute).where(ChannelRoute.channel == name))
         await session.delete(row)
         await audit(session, actor=actor, action="channel.remove", object_type="channel", object_id=name,
                     detail={"routes_removed": routes})

@@ -30,7 +30,16 @@ from phonenumbers import PhoneNumberType
 MAX_LENGTH = 21
 CN_CODE = "86"
 
-_CN_MOBILE = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern)
+
+def _cn_mobile_pattern() -> str:
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    pattern = meta.mobile.national_number_pattern if meta is not None and meta.mobile is not None else None
+    if pattern is None:  # phonenumbers ships CN's metadata; without it nothing here works
+        raise RuntimeError("phonenumbers has no mobile pattern for CN")
+    return str(pattern)
+
+
+_CN_MOBILE = re.compile(_cn_mobile_pattern())
 _DIGITS = re.compile(r"[0-9]+")
 _MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 

@@ -71,7 +71,7 @@ class Route:
         )
 
     @property
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[int, int, bool, int]:
         return (self.priority, -len(self.prefix), self.carrier is None, self.id)
 
 

@@ -4,24 +4,29 @@ under every driver's bind-parameter limit."""
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar, cast
 
+from sqlalchemy import CursorResult, Executable, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 
 
 def is_postgres(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    return session.get_bind().dialect.name == "postgresql"
 
 
-def dialect_insert(session: AsyncSession, table):  # noqa: ANN001, ANN201
+def dialect_insert(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
     """INSERT with ON CONFLICT support on both backends."""
-    if is_postgres(session):
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+    return postgresql.insert(table) if is_postgres(session) else sqlite.insert(table)
+
+
+async def affected(session: AsyncSession, stmt: Executable) -> int:
+    """Run an INSERT, UPDATE or DELETE; how many rows it touched.  (Its result is
+    a CursorResult, which ``AsyncSession.execute``'s declared type does not say.)"""
+    return cast(CursorResult[Any], await session.execute(stmt)).rowcount or 0
 
 
 def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:

@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.domain.frequency import Counter
-from tidings.store.dialect import chunks, dialect_insert, is_postgres
+from tidings.store.dialect import affected, chunks, dialect_insert, is_postgres
 from tidings.store.models.pipeline import (
     IN_FLIGHT,
     QUEUED,
@@ -109,8 +109,7 @@ async def save_counters(session: AsyncSession, tenant_id: str, counters: dict[tu
 
 async def prune_counters(session: AsyncSession, before_day_window: int) -> int:
     t = FrequencyCounter.__table__
-    res = await session.execute(t.delete().where(t.c.day_window < before_day_window))
-    return res.rowcount or 0
+    return await affected(session, t.delete().where(t.c.day_window < before_day_window))
 
 
 async def idempotent_answer(session: AsyncSession, tenant_id: str, key: str) -> IdempotencyKey | None:
@@ -129,8 +128,7 @@ async def save_idempotent(session: AsyncSession, tenant_id: str, key: str, opera
 
 async def prune_idempotency(session: AsyncSession, before: datetime) -> int:
     t = IdempotencyKey.__table__
-    res = await session.execute(t.delete().where(t.c.created_at < before))
-    return res.rowcount or 0
+    return await affected(session, t.delete().where(t.c.created_at < before))
 
 
 # --- dispatching ---------------------------------------------------------------------

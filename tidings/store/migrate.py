@@ -39,7 +39,8 @@ def head() -> str:
     Alembic's script machinery (Mako, Pygments) costs a CLI command more than
     its whole database work; ``tests/unit/test_migrations.py`` holds it to
     Alembic's own answer."""
-    revisions, bases = set(), set()
+    revisions: set[str] = set()
+    bases: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         for down, rev in _REVISION.findall(path.read_text()):
             if rev:

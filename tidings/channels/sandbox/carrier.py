@@ -96,8 +96,8 @@ class SandboxCarrier:
     carries = frozenset({SMS})
     confirms_in_transaction = True
     persists_carrier_ids = False
-    unknown_policy = None  # a submit's outcome is never unknown here
-    definition = None  # built in
+    unknown_policy: str | None = None  # a submit's outcome is never unknown here
+    definition: tuple[object, ...] | None = None  # built in
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()

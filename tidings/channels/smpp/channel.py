@@ -142,10 +142,10 @@ class SmppChannel:
     carries = frozenset({SMS})
     confirms_in_transaction = False
     persists_carrier_ids = True  # receipts name only the SMSC's id, and may reach any worker
-    validity_seconds = None  # the pipeline's default
+    validity_seconds: float | None = None  # the pipeline's default
 
     def __init__(self, config: SmppConfig, matcher: ReceiptMatcher | None = None, *,
-                 unknown_policy: str | None = None, definition: tuple | None = None) -> None:
+                 unknown_policy: str | None = None, definition: tuple[object, ...] | None = None) -> None:
         self.config = config
         self.name = config.name
         self.unknown_policy = unknown_policy
@@ -421,13 +421,13 @@ class SmppChannel:
             try:
                 await events.on_uplinks([u for u, _ in uplinks])
             except Exception as exc:
-                for _, fut in uplinks:
-                    if fut is not None and not fut.done():
-                        fut.set_exception(exc)
+                for _, ufut in uplinks:
+                    if ufut is not None and not ufut.done():
+                        ufut.set_exception(exc)
             else:
-                for _, fut in uplinks:
-                    if fut is not None and not fut.done():
-                        fut.set_result(0)
+                for _, ufut in uplinks:
+                    if ufut is not None and not ufut.done():
+                        ufut.set_result(0)
 
     async def _emit(self, reports: list[DeliveryReport]) -> None:
         step = self.config.report_batch

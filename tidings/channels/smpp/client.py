@@ -359,6 +359,7 @@ class SmppClient:
         self._handlers_running -= 1
         if self._handlers_running == 0:
             self._handlers_idle.set()
+        status: int
         if fut.cancelled():
             status = CommandStatus.ESME_RX_T_APPN
         elif fut.exception() is not None:

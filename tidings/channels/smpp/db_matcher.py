@@ -32,14 +32,14 @@ import logging
 import time
 from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
-from typing import Sequence
+from typing import Any, Sequence
 
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.channels.base import DeliveryReport
 from tidings.store.db import Database
-from tidings.store.dialect import chunks
+from tidings.store.dialect import affected, chunks
 from tidings.store.models.pipeline import CarrierId
 from tidings.store.models.smpp import ParkedReceipt
 from tidings.timeutil import utcnow
@@ -120,13 +120,13 @@ class DbReceiptMatcher:
         if not reports:
             return
         now = utcnow()
-        rows = [{"channel": self.channel, "carrier_id": r.carrier_message_id or "", "status": r.status,
+        rows: list[dict[str, Any]] = [{"channel": self.channel, "carrier_id": r.carrier_message_id or "", "status": r.status,
                  "description": (r.description or "")[:255], "done_at": _naive(r.done_at), "parked_at": now}
                 for r in reports]
         async with self.db.write() as session:
             for chunk in _chunks(rows):
                 await session.execute(self._insert(self._parked_t), chunk)
-        self._parked_ids.update(r["carrier_id"] for r in rows)
+        self._parked_ids.update(str(r["carrier_id"]) for r in rows)
 
     async def parked(self, carrier_ids: Sequence[str]) -> list[DeliveryReport]:
         if time.monotonic() >= self._next_sweep:
@@ -180,12 +180,12 @@ class DbReceiptMatcher:
         """Forget ids and parked receipts older than ``retention``; (ids, parked) removed."""
         cutoff = (now or utcnow()) - self.retention
         async with self.db.write() as session:
-            ids = await session.execute(delete(CarrierId).where(CarrierId.channel == self.channel, CarrierId.created_at < cutoff))
-            parked = await session.execute(delete(ParkedReceipt).where(ParkedReceipt.channel == self.channel,
-                                                                       ParkedReceipt.parked_at < cutoff))
-        if parked.rowcount:
-            log.warning("smpp %s: %d receipts never matched a submit in %s; dropped", self.channel, parked.rowcount, self.retention)
-        return ids.rowcount or 0, parked.rowcount or 0
+            ids = await affected(session, delete(CarrierId).where(CarrierId.channel == self.channel, CarrierId.created_at < cutoff))
+            parked = await affected(session, delete(ParkedReceipt).where(ParkedReceipt.channel == self.channel,
+                                                                         ParkedReceipt.parked_at < cutoff))
+        if parked:
+            log.warning("smpp %s: %d receipts never matched a submit in %s; dropped", self.channel, parked, self.retention)
+        return ids, parked
 
 
 def _naive(dt: datetime) -> datetime:

@@ -57,7 +57,8 @@ class State(enum.Enum):
 
 BOUND = frozenset({State.BOUND_TX, State.BOUND_RX, State.BOUND_TRX})
 
-_BIND_STATE = {
+# Keyed by int: PDUs carry the command id as a plain int (CommandId is an IntEnum).
+_BIND_STATE: dict[int, State] = {
     CommandId.BIND_TRANSMITTER: State.BOUND_TX,
     CommandId.BIND_RECEIVER: State.BOUND_RX,
     CommandId.BIND_TRANSCEIVER: State.BOUND_TRX,
