@@ -173,7 +173,7 @@ def _validity(ctx: AppContext, channel_name: str, default: float, cache: dict[st
     hit = cache.get(channel_name)
     if hit is None:
         reg = registry_of(ctx)
-        seconds = getattr(reg.get(channel_name), "validity_seconds", None) if reg.has(channel_name) else None
+        seconds = reg.get(channel_name).validity_seconds if reg.has(channel_name) else None
         hit = cache[channel_name] = timedelta(seconds=float(seconds or default))
     return hit
 
