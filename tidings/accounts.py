@@ -108,9 +108,7 @@ async def revoke_key(ctx: AppContext, ak: str) -> bool:
         done = await store.revoke_key(session, ak)
         if done:
             await store.audit(session, actor="system", action="key.revoke", object_type="access_key", object_id=ak)
-    from tidings.api.deps import grant_cache
-
-    grant_cache(ctx).forget("ak:" + ak)
+    ctx.grant_cache.forget("ak:" + ak)
     return done
 
 

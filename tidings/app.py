@@ -10,9 +10,10 @@ from fastapi import Depends, FastAPI
 
 from tidings.api import errors, openapi
 from tidings.api.gateway import GatewayMiddleware
-from tidings.api.routes import ON_START, ROUTERS
+from tidings.api.routes import ROUTERS
 from tidings.api.text_guard import refuse_control_characters
 from tidings.channels.setup import build_registry
+from tidings.installed import build_context
 from tidings.config import Settings
 from tidings.context import AppContext
 from tidings.runtime import ServiceRunner, build_services
@@ -22,16 +23,17 @@ log = logging.getLogger("tidings")
 
 def create_app(settings: Settings | None = None, *, ctx: AppContext | None = None, run_workers: bool | None = None) -> FastAPI:
     settings = settings or (ctx.settings if ctx else Settings())
-    ctx = ctx or AppContext.build(settings)
+    ctx = ctx or build_context(settings)
     with_workers = settings.run_workers if run_workers is None else run_workers
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         await build_registry(ctx)  # the send path routes with it; the workers run its channels
         runner = ServiceRunner(ctx, build_services(ctx) if with_workers else [])
-        ctx.extras["runner"] = runner
-        for step in ON_START:
-            await step(ctx)
+        ctx.runner = runner
+        for product in ctx.products:
+            for step in product.on_start:
+                await step(ctx)
         await runner.start()
         try:
             yield
@@ -50,6 +52,9 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    for product in ctx.products:
+        for router in product.routers:
+            app.include_router(router)
     openapi.install(app)
 
     @app.get("/healthz", include_in_schema=False)

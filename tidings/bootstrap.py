@@ -14,9 +14,10 @@ import os
 import secrets
 from pathlib import Path
 
-from tidings import accounts
+from tidings import accounts, filing
 from tidings.context import AppContext
-from tidings.sms import demo as sms_demo
+from tidings.domain.filing import AREAS
+from tidings.storage import save_document
 
 DEMO_TENANT = "demo"
 
@@ -51,13 +52,26 @@ async def _ensure_demo_tenant(ctx: AppContext, info: dict) -> None:
         info["demo"] = demo.as_dict()
     except accounts.AccountError:
         pass
-    for hook in DEMO_HOOKS:
-        await hook(ctx, info)
+    if "demo" in info:
+        info["demo"]["licence_file_id"] = await _demo_filings(ctx, info["demo"]["tenant_id"])
+    for product in ctx.products:
+        if product.demo is not None:
+            await product.demo(ctx, info)
 
 
-# Products finish the demo tenant's setup (approved filing, an application,
-# a signature ...): coroutines (ctx, info).
-DEMO_HOOKS: list = [sms_demo.create]
+async def _demo_filings(ctx: AppContext, tenant_id: str) -> str:
+    """A demo business licence and an approved filing of every area (the demo
+    tenant auto-approves), so every product's demo can start at once; returns
+    the licence's file id, which products may reuse as a qualification document."""
+    actor = "bootstrap"
+    licence = await save_document(ctx, tenant_id=tenant_id, purpose="filing", file_name="demo-licence.pdf",
+                                  data=b"%PDF-1.4\n% Tidings demo business licence\n%%EOF\n", desc="demo business licence", actor=actor)
+    company = filing.FilingInput(company_name="Tidings Demo Co., Ltd.", credit_code="91110000MA01DEM80X", contact_name="Demo",
+                                 contact_phone="13800138000", certificate_file_id=licence.id, extra_file_ids=[licence.id])
+    async with ctx.db.write() as session:
+        for area in AREAS:
+            await filing.submit(session, tenant_id, area, company, actor, hooks=ctx.review_hooks)
+    return licence.id
 
 
 def banner(ctx: AppContext, info: dict, first_start: bool) -> str:
@@ -108,14 +122,9 @@ def _account_lines(ctx: AppContext, info: dict, with_secrets: bool) -> list[str]
             ]
         else:
             lines.append(f"    access key: {demo['access_key']}")
-    sms = info.get("demo_sms")
-    if sms:
-        lines.append(f"    SMS: app demo-app {sms['app_id']}, signature 【{sms['signature_name']}】 {sms['signature_id']} (channel {sms['channel_num']})")
-        for t in sms.get("templates", []):
-            lines.append(f"    template {t['template_id']} ({t['name']}): {t['content']}")
-            lines.append(f"      template_params: {len(t['variables'])} value(s), types [{', '.join(t['variables'])}]")
-        if not sms.get("templates"):  # a data dir from before the banner described them
-            lines.append(f"    verification-code template {sms['code_template_id']}, notice template {sms['notice_template_id']}")
+    for product in ctx.products:
+        if product.banner is not None:
+            lines += product.banner(info)
     op = info.get("operator")
     if op:
         if with_secrets:

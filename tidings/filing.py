@@ -62,7 +62,7 @@ async def require_filing(session: AsyncSession, tenant_id: str, area: str) -> No
         )
 
 
-async def submit(session: AsyncSession, tenant_id: str, area: str, data: FilingInput, actor: str) -> Filing:
+async def submit(session: AsyncSession, tenant_id: str, area: str, data: FilingInput, actor: str, *, hooks: review.DecisionHooks) -> Filing:
     """File or edit ``area``.  Refused while under review; company
     information and the certificate can be taken from an approved filing of
     another area (``reuse_from``) instead of being uploaded again."""
@@ -127,11 +127,11 @@ async def submit(session: AsyncSession, tenant_id: str, area: str, data: FilingI
     await audit(session, actor=actor, action=action, object_type=OBJ_FILING, object_id=current.id, tenant_id=tenant_id,
                 detail={"area": area, "before": before, "after": after, "reuse_from": data.reuse_from})
     await review.submit(session, tenant_id=tenant_id, object_type=OBJ_FILING, object_id=current.id, actor=actor,
-                        title=f"{rules.area_label(area)}: {company['company_name']}", payload={"area": area, **after})
+                        title=f"{rules.area_label(area)}: {company['company_name']}", payload={"area": area, **after}, hooks=hooks)
     return current
 
 
-async def _on_filing_decision(session: AsyncSession, event: review.Decision) -> None:
+async def on_decision(session: AsyncSession, event: review.Decision) -> None:
     filing = await session.get(Filing, event.item.object_id)
     if filing is None:
         return
@@ -142,9 +142,6 @@ async def _on_filing_decision(session: AsyncSession, event: review.Decision) -> 
     elif event.state == review.REJECTED:
         filing.state = rules.REJECTED
         filing.review_desc = event.reason[:500]
-
-
-review.on_decision(OBJ_FILING, _on_filing_decision)
 
 
 def describe(area: str, filing: Filing | None) -> dict:

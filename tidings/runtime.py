@@ -22,16 +22,16 @@ class Service(Protocol):
 
 
 def build_services(ctx: AppContext) -> list[Service]:
-    """Every product that has background work adds its services here, in the
-    order they should start (channels before the dispatcher that feeds them)."""
+    """The shared services, then each installed product's, in the order they
+    should start (channels before the dispatcher that feeds them)."""
     services: list[Service] = []
     from tidings.dispatch.worker import pipeline_services
 
     services.extend(pipeline_services(ctx))  # channels, dispatchers, housekeeping
     services.append(CallbackDelivery(ctx))
-    from tidings.aim.sweeper import MaterialSweeper
-
-    services.append(MaterialSweeper(ctx))
+    for product in ctx.products:
+        if product.services is not None:
+            services.extend(product.services(ctx))
     return services
 
 

@@ -118,13 +118,6 @@ def with_suppressed_unlink(path: str) -> None:
         pass
 
 
-def storage_of(ctx: AppContext) -> Storage:
-    store = ctx.extras.get("storage")
-    if store is None:
-        store = ctx.extras["storage"] = LocalStorage(ctx.settings.data_dir)
-    return store
-
-
 @dataclass(frozen=True, slots=True)
 class Sniffed:
     kind: str  # jpg | png | bmp | pdf | the detected extension of something else
@@ -222,7 +215,7 @@ async def save_document(ctx: AppContext, *, tenant_id: str, purpose: str, file_n
             raise UploadError(code, f"Invalid parameter file: {exc.reason}") from None
     file_id = uuid_id()
     key = document_key(tenant_id, file_id, found.kind, utcnow().strftime("%Y%m"))
-    store = storage_of(ctx)
+    store = ctx.storage
     await store.put(key, data)
     try:
         async with ctx.db.write() as session:

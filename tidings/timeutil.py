@@ -31,3 +31,11 @@ def parse_wire(value: str | None) -> datetime | None:
     if dt.tzinfo is not None:
         dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
     return dt
+
+
+class TimeFormat(dict):
+    """wire_local with a memo: a batch of receipts shares a handful of distinct times."""
+
+    def __missing__(self, dt: datetime) -> str:
+        text = self[dt] = wire_local(dt)
+        return text

@@ -153,7 +153,7 @@ def test_cli_key_lifecycle(server: Server):
     with httpx.Client(base_url=server.url, auth=SdkSigned(new["access_key"], new["secret_key"])) as c:
         assert c.get("/v3/projects").status_code == 200
         server.cli_json("key", "revoke", new["access_key"])
-        # The server trusts its cached lookup for KEY_CACHE_SECONDS (tidings.api.deps).
+        # The server trusts its cached lookup for KEY_CACHE_SECONDS (tidings.grants).
         wait_until(lambda: c.get("/v3/projects").status_code == 401, KEY_CACHE_SECONDS + 5, what="the revoked key refused")
 
 

@@ -13,6 +13,7 @@ from typing import AsyncIterator
 
 from tidings.config import Settings
 from tidings.context import AppContext
+from tidings.installed import build_context
 from tidings.store import tenants
 from tidings.store.migrate import upgrade
 
@@ -27,7 +28,7 @@ async def migrated_ctx(backend: str, **settings) -> AsyncIterator[AppContext]:
     else:
         url = f"sqlite+aiosqlite:///{data_dir / 'cb.db'}"
     await asyncio.to_thread(upgrade, url)
-    ctx = AppContext.build(Settings(data_dir=data_dir, database_url=url, **settings))
+    ctx = build_context(Settings(data_dir=data_dir, database_url=url, **settings))
     try:
         yield ctx
     finally:

@@ -16,7 +16,6 @@ from tidings.aim.store import referenced_ids
 from tidings.aim.sweeper import sweep_once
 from tidings.config import Settings
 from tidings.context import AppContext
-from tidings.storage import storage_of
 from tidings.store.migrate import upgrade
 from tidings.store.models.aim import AimMaterial, AimMaterialSweep, AimTemplate
 from tidings.store.tenants import create_tenant
@@ -59,7 +58,7 @@ async def _material(ctx, tenant_id, *, kind="image", used_days_ago=0, deleted=Fa
                     file_name="x", kind="png", mime="image/png", size=10, sha256="0" * 64, storage_key="", created_at=now,
                     last_used_at=now - timedelta(days=used_days_ago), deleted_at=now if deleted else None)
     m.storage_key = materials.storage_key(tenant_id, m.aim_resource_id, "png", "202612")
-    await storage_of(ctx).put(m.storage_key, b"0123456789")
+    await ctx.storage.put(m.storage_key, b"0123456789")
     async with ctx.db.write() as s:
         s.add(m)
     return m

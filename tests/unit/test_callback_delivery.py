@@ -19,6 +19,7 @@ from tidings.callbacks import log as callback_log
 from tidings.callbacks import outbox, registrations, signing
 from tidings.callbacks.delivery import CallbackDelivery
 from tidings.callbacks.policy import CallbackSettings
+from tidings.sms.receipts import UPLINK_KIND
 from tidings.store.models.callbacks import CallbackAttempt, CallbackOutbox, CallbackSubject
 
 FAST = dict(
@@ -269,7 +270,7 @@ async def test_uplink_is_form_encoded(backend):
             tid = await new_tenant(ctx, "t-up")
             form = {"smsMsgId": str(uuid.uuid4()), "from": "+8613800138000", "to": "10690001", "body": "好的, thanks", "createTime": "2026-01-01T08:00:00Z"}
             async with ctx.db.write() as s:
-                await outbox.enqueue_uplink(s, tid, "app-1", rx.url("/mo"), form)
+                await outbox.enqueue_uplink(s, tid, UPLINK_KIND, rx.url("/mo"), form, form["smsMsgId"])
             (req,) = await asyncio.to_thread(rx.wait_for, lambda reqs: len(reqs) >= 1)
             assert req.header("Content-Type") == "application/x-www-form-urlencoded"
             assert req.form() == form

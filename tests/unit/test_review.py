@@ -29,8 +29,8 @@ async def _explode(session, event: review.Decision) -> None:
     raise RuntimeError("the product failed to apply the decision")
 
 
-review.on_decision("test_object", _record)
-review.on_decision("test_fragile", _explode)
+# Passed to every call that can decide, as start-up passes the installed products' hooks.
+HOOKS: review.DecisionHooks = {"test_object": [_record], "test_fragile": [_explode]}
 
 
 @pytest.fixture
@@ -49,14 +49,14 @@ async def _tenant(db: Database, auto: bool = False) -> str:
 
 async def _submit(db, tenant_id, object_id, rule=rules.SINGLE, parties=None, object_type="test_object"):
     async with db.write() as s:
-        item = await review.submit(s, tenant_id=tenant_id, object_type=object_type, object_id=object_id, actor="tester", rule=rule, parties=parties)
+        item = await review.submit(s, tenant_id=tenant_id, object_type=object_type, object_id=object_id, actor="tester", rule=rule, parties=parties, hooks=HOOKS)
         return item.id
 
 
 async def _decide(db, item_id, decision, party=None, reason="", actor="op"):
     async with db.write() as s:
         item = await review.get_item(s, item_id)
-        return await review.decide(s, item, party=party, decision=decision, actor=actor, reason=reason)
+        return await review.decide(s, item, party=party, decision=decision, actor=actor, reason=reason, hooks=HOOKS)
 
 
 def test_outcome_rules():

@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from tidings import review
 from tidings.errors import KooError
+from tidings.installed import load_products, review_hooks
 from tidings.sms import codes, lifecycle, pool, queries
 from tidings.store.db import Database
 from tidings.store.migrate import upgrade
@@ -18,6 +19,8 @@ from tidings.store.models.pipeline import DELIVERED, QUEUED, Message
 from tidings.store.models.sms import SmsApp, SmsSignature, SmsTemplate
 from tidings.store.tenants import create_tenant
 from tidings.timeutil import utcnow
+
+HOOKS = review_hooks(load_products())
 
 
 @pytest.fixture
@@ -43,14 +46,14 @@ async def _signature(db, tenant_id, app_id, name):
         sig = SmsSignature(tenant_id=tenant_id, app_id=app_id, name=name, type="NOTIFY_TYPE", file_id="f", signature_source=0, is_involved_third="no")
         s.add(sig)
         await s.flush()
-        await review.submit(s, tenant_id=tenant_id, object_type=codes.OBJ_SIGNATURE, object_id=sig.id, actor="t")
+        await review.submit(s, tenant_id=tenant_id, object_type=codes.OBJ_SIGNATURE, object_id=sig.id, actor="t", hooks=HOOKS)
         return sig.id
 
 
 async def _approve(db, sig_id):
     async with db.write() as s:
         item = await review.item_for(s, codes.OBJ_SIGNATURE, sig_id)
-        await review.decide(s, item, party=None, decision="approved", actor="op")
+        await review.decide(s, item, party=None, decision="approved", actor="op", hooks=HOOKS)
         return await s.get(SmsSignature, sig_id)
 
 

@@ -23,7 +23,6 @@ from tidings.aim.requests import (
 )
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.errors import KooError, invalid, not_found
-from tidings.storage import storage_of
 from tidings.timeutil import parse_wire
 
 router = APIRouter(tags=["AIM templates"])
@@ -42,11 +41,12 @@ async def create_aim_personal_template(body: CreateTemplate, request: Request, p
     stored_pages = pages.to_json(body)
     raw = body.model_dump(exclude_none=True)
     raw["factorys"] = [{"factory_type": m, "state": s} for m, s in checked.factory_states.items()]
+    ctx = ctx_of(request)
     for attempt in range(3):
         try:
-            async with ctx_of(request).db.write() as session:
+            async with ctx.db.write() as session:
                 tpl = await store.create_template(session, tenant_id=principal.tenant_id, actor=principal.actor, request=raw, checked=checked,
-                                                  pages=stored_pages, auto_approve=bool(principal.settings.get("auto_approve")))
+                                                  pages=stored_pages, auto_approve=bool(principal.settings.get("auto_approve")), hooks=ctx.review_hooks)
             return ok({"tpl_id": tpl.id})
         except IntegrityError:  # the random tpl_id was taken (about 1 in 10^8 per existing template): draw again
             if attempt == 2:
@@ -204,5 +204,5 @@ async def material_bytes(aim_resource_id: str, request: Request) -> Response:
         row = await store.servable_material(session, aim_resource_id) if aim_resource_id.isdigit() else None
     if row is None:
         raise KooError("APIGW.0101", "The API does not exist or has not been published in the environment", status=404)
-    data = await storage_of(ctx).get(row.storage_key)
+    data = await ctx.storage.get(row.storage_key)
     return Response(data, media_type=row.mime, headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})

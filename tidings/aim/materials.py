@@ -43,7 +43,7 @@ from tidings.callbacks.transport import build_client
 from tidings.config import Settings
 from tidings.context import AppContext
 from tidings.ids import uuid_id
-from tidings.storage import MAX_PIXELS, ImageRefused, image_size, sniff, storage_of
+from tidings.storage import MAX_PIXELS, ImageRefused, image_size, sniff
 from tidings.store.models.aim import AimMaterial
 from tidings.store.tenants import audit
 from tidings.timeutil import utcnow
@@ -266,7 +266,7 @@ async def save(ctx: AppContext, *, tenant_id: str, tenant_settings: dict, actor:
     key = storage_key(tenant_id, material_id, found.kind, now.strftime("%Y%m"))
     cover_id = uuid_id()
     cover_key = storage_key(tenant_id, cover_id, "jpg", now.strftime("%Y%m"))
-    files = storage_of(ctx)
+    files = ctx.storage
     written = [key]
     try:
         await files.put(key, data)

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tidings import review
 from tidings.aim import public, store
 from tidings.aim.render import CardError, Resolver, render_card, render_document
 from tidings.api.deps import ctx_of
@@ -59,11 +58,10 @@ def resolver(paths: dict[str, str]) -> Resolver:
     return resolve
 
 
-def _review_links(ctx, item) -> dict[str, str]:  # noqa: ANN001
+def review_links(ctx, item) -> dict[str, str]:  # noqa: ANN001
+    """The card preview of a template under review (Product.review_links)."""
     return {"preview_url": store.preview_url(ctx.settings.base_url, ctx.box, item.object_id)}
 
-
-review.on_show(store.OBJ_TEMPLATE, _review_links)
 
 
 def _not_found() -> Response:

@@ -93,7 +93,7 @@ async def check_references(session: AsyncSession, tenant_id: str, checked: Check
 
 # --- templates ---------------------------------------------------------------------------------
 async def create_template(session: AsyncSession, *, tenant_id: str, actor: str, request: dict, checked: Checked, pages: str,
-                          auto_approve: bool | None = None) -> AimTemplate:
+                          auto_approve: bool | None = None, hooks: review.DecisionHooks) -> AimTemplate:
     """Store a checked template and open its review (``auto_approve``: the
     tenant's setting when the caller knows it, else read here)."""
     await check_references(session, tenant_id, checked)
@@ -113,7 +113,7 @@ async def create_template(session: AsyncSession, *, tenant_id: str, actor: str, 
     await review.submit(session, tenant_id=tenant_id, object_type=OBJ_TEMPLATE, object_id=tpl.id, actor=actor, rule=review.ANY,
                         parties=list(checked.makers), title=f"{tpl.name} ({tpl.card_id})",
                         payload={"tpl_id": tpl.id, "tpl_name": tpl.name, "card_id": tpl.card_id, "preview_path": PREVIEW_PATH.format(tpl_id=tpl.id),
-                                 "params": tpl.params, "sms_example": tpl.sms_example}, auto_approve=auto_approve)
+                                 "params": tpl.params, "sms_example": tpl.sms_example}, auto_approve=auto_approve, hooks=hooks)
     return tpl
 
 
@@ -215,7 +215,8 @@ def status_payload(tpl: AimTemplate, makers: list[AimTemplateMaker]) -> dict[str
     return out
 
 
-async def _on_decision(session: AsyncSession, event: review.Decision) -> None:
+async def on_decision(session: AsyncSession, event: review.Decision) -> None:
+    """A maker's decision on a template (review hook, tidings/aim/product.py)."""
     tpl = await session.get(AimTemplate, event.item.object_id)
     if tpl is None or tpl.deleted_at is not None:
         return
@@ -237,8 +238,6 @@ async def _on_decision(session: AsyncSession, event: review.Decision) -> None:
     if push and tpl.tenant_id:
         await enqueue_aim_template_status(session, tpl.tenant_id, status_payload(tpl, makers))
 
-
-review.on_decision(OBJ_TEMPLATE, _on_decision)
 
 
 # --- materials ---------------------------------------------------------------------------------

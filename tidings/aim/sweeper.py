@@ -25,7 +25,6 @@ from sqlalchemy.exc import IntegrityError
 
 from tidings.aim import store
 from tidings.context import AppContext
-from tidings.storage import storage_of
 from tidings.store.models.aim import AimMaterial, AimMaterialSweep
 from tidings.timeutil import utcnow
 
@@ -50,7 +49,7 @@ async def sweep_once(ctx: AppContext, *, worker: str | None = None, batch: int =
     except IntegrityError:
         return SweepResult(day, ran=False)
     result = SweepResult(day, ran=True)
-    files = storage_of(ctx)
+    files = ctx.storage
     while True:
         async with ctx.db.write() as session:
             candidates = await store.idle_materials(session, now, ctx.settings.aim_material_idle_days, limit=batch)

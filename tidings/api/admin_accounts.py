@@ -1,14 +1,16 @@
-"""Operator API for accounts (outside the KooMessage namespace)."""
+"""Operator API for accounts (outside the KooMessage namespace): tenants, their
+settings and their enterprise filings."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from tidings import accounts
+from tidings import accounts, filing
 from tidings.api.deps import Principal, ctx_of, operator_principal
 from tidings.errors import KooError
 from tidings.tenant_settings import TenantSettings
+from tidings.store.models.core import Tenant
 
 router = APIRouter(prefix="/admin/v1", tags=["admin: accounts"])
 
@@ -40,3 +42,11 @@ async def patch_settings(tenant_id: str, body: TenantSettings, request: Request,
     if updated is None:
         raise KooError("TD.00000404", "tenant does not exist")
     return {"tenant_id": tenant_id, "settings": updated}
+
+
+@router.get("/tenants/{tenant_id}/filings")
+async def tenant_filings(tenant_id: str, request: Request, op: Principal = Depends(operator_principal)) -> dict:
+    async with ctx_of(request).db.read() as session:
+        if await session.get(Tenant, tenant_id) is None:
+            raise KooError("TD.00000404", "tenant does not exist")
+        return {"tenant_id": tenant_id, "filings": await filing.list_filings(session, tenant_id)}

@@ -10,7 +10,6 @@ on every process.
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -23,6 +22,7 @@ from tidings.context import AppContext
 from tidings.ratelimit import retry_after_header
 from tidings.store import tenants as store
 from tidings.store.models.core import ROLE_OPERATOR, ROLE_TENANT_ADMIN
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,36 +64,9 @@ def _unauthorized(msg: str) -> KooError:
     return KooError("APIGW.0301", f"Incorrect IAM authentication information: {msg}", status=401)
 
 
-class _GrantCache:
-    def __init__(self, seconds: float) -> None:
-        self._seconds = seconds
-        self._items: dict[str, tuple[float, store.KeyGrant | None]] = {}
-
-    def get(self, key: str) -> tuple[bool, store.KeyGrant | None]:
-        hit = self._items.get(key)
-        if hit is None or hit[0] <= time.monotonic():
-            return False, None
-        return True, hit[1]
-
-    def put(self, key: str, grant: store.KeyGrant | None) -> None:
-        if len(self._items) > 10_000:
-            self._items.clear()
-        self._items[key] = (time.monotonic() + self._seconds, grant)
-
-    def forget(self, key: str) -> None:
-        self._items.pop(key, None)
-
-
-def grant_cache(ctx: AppContext) -> _GrantCache:
-    cache = ctx.extras.get("grant_cache")
-    if cache is None:
-        cache = ctx.extras["grant_cache"] = _GrantCache(ctx.settings.key_cache_seconds)
-    return cache
-
-
 async def _cached_grant(ctx: AppContext, key: str, load) -> store.KeyGrant | None:  # noqa: ANN001
     """``load(session)``'s grant through the cache under ``key`` (misses are cached too)."""
-    cache = grant_cache(ctx)
+    cache = ctx.grant_cache
     found, grant = cache.get(key)
     if not found:
         async with ctx.db.read() as session:

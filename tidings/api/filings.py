@@ -70,6 +70,7 @@ async def submit_filing(area: str, body: FilingBody, request: Request, principal
     if body.document_type not in DOCUMENT_TYPES:
         raise invalid("document_type", f"must be one of {', '.join(DOCUMENT_TYPES)}")
     data = filing.FilingInput(**body.model_dump())
-    async with ctx_of(request).db.write() as session:
-        row = await filing.submit(session, principal.tenant_id, area, data, principal.actor)
+    ctx = ctx_of(request)
+    async with ctx.db.write() as session:
+        row = await filing.submit(session, principal.tenant_id, area, data, principal.actor, hooks=ctx.review_hooks)
         return filing.describe(area, row)

@@ -41,7 +41,7 @@ import httpx
 from sqlalchemy import ColumnElement, bindparam, delete, exists, insert, select, update
 
 from tidings.callbacks import outbox, registrations, signing
-from tidings.callbacks.formats import Unit, render
+from tidings.callbacks.formats import Unit, renderers
 from tidings.callbacks.policy import CallbackSettings, gives_up, retry_delay
 from tidings.callbacks.transport import build_client
 from tidings.callbacks.urls import Resolver, system_resolve
@@ -123,6 +123,7 @@ class CallbackDelivery:
         self.policy = self._policy
         outbox.configure(self._policy)
         self._secrets = _SecretCache(self.ctx)
+        self._renderers = renderers(self.ctx.products)
         self._rng = random.Random()
 
     # --- the loop -------------------------------------------------------------------
@@ -292,7 +293,7 @@ class CallbackDelivery:
 
     async def _send(self, url: str, row: Claimed, secret: str) -> Outcome:
         unit = Unit(row.request_id, row.tenant_id, row.kind, row.batch, row.payload, retry=row.attempts > 1)
-        content_type, body = render(unit)
+        content_type, body = self._renderers[unit.kind](unit)
         headers = {
             "Content-Type": content_type,
             signing.EVENT_HEADER: row.request_id,

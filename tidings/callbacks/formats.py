@@ -5,7 +5,8 @@
   JSON *string*: one object for url_type 0, an array for url_type 2 (even with
   one element, so a batch receiver parses one shape).
 - ``aim.template``: the template-status object itself (§4), no envelope.
-- ``sms.uplink``: ``application/x-www-form-urlencoded`` (§8).
+- a product's own kinds: the renderers its ``Product.callback_renderers``
+  adds (SMS: ``sms.uplink``, form-encoded, §8), merged in at start-up.
 - ``json``: the payload as a JSON body, for later products whose formats carry
   their own ids (basic-edition ``{seq_id, reports}``).
 
@@ -16,10 +17,12 @@ the producer gave them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import orjson
+
+if TYPE_CHECKING:
+    from tidings.product import Product
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -27,7 +30,6 @@ FORM = "application/x-www-form-urlencoded"
 AIM_SMS = "aim.sms"
 AIM_SHORTCHAIN = "aim.shortchain"
 AIM_TEMPLATE = "aim.template"
-SMS_UPLINK = "sms.uplink"
 GENERIC_JSON = "json"
 
 
@@ -61,18 +63,20 @@ def _plain_json(unit: Unit) -> tuple[str, bytes]:
     return JSON, orjson.dumps(unit.payload)
 
 
-def _form(unit: Unit) -> tuple[str, bytes]:
-    return FORM, urlencode(unit.payload).encode()
+Renderer = Callable[[Unit], tuple[str, bytes]]
 
-
-RENDERERS: dict[str, Callable[[Unit], tuple[str, bytes]]] = {
+# The shared kinds; products add theirs (AppContext.products).
+RENDERERS: dict[str, Renderer] = {
     AIM_SMS: _aim_receipt("sms"),
     AIM_SHORTCHAIN: _aim_receipt("shortchain"),
     AIM_TEMPLATE: _plain_json,
-    SMS_UPLINK: _form,
     GENERIC_JSON: _plain_json,
 }
 
 
-def render(unit: Unit) -> tuple[str, bytes]:
-    return RENDERERS[unit.kind](unit)
+def renderers(products: Sequence[Product]) -> dict[str, Renderer]:
+    """The shared renderers and every installed product's, by kind."""
+    out = dict(RENDERERS)
+    for product in products:
+        out.update(product.callback_renderers)
+    return out

@@ -121,14 +121,13 @@ async def enqueue_aim_template_status(session: AsyncSession, tenant_id: str, sta
     return 1
 
 
-async def enqueue_uplink(session: AsyncSession, tenant_id: str, app_id: str, url: str, form: dict[str, str]) -> None:
-    """An SMS uplink, form-encoded, to the application's ``up_link_addr``
-    (callbacks.md §8: ``smsMsgId``, ``from``, ``to``, ``body``, ``createTime``).
-    Nothing is written when the application has no uplink address."""
+async def enqueue_uplink(session: AsyncSession, tenant_id: str, kind: str, url: str, payload: dict[str, str], subject_id: str) -> None:
+    """A handset reply to its owner's URL, as the product built it (``kind``
+    is the product's, e.g. SMS's form-encoded ``sms.uplink``, callbacks.md §8).
+    Nothing is written when the owner has no URL."""
     if not url:
         return
-    subject = form.get("smsMsgId") or None
-    row = _row(tenant_id, formats.SMS_UPLINK, url, dict(form), batch=False, events=1, subject_id=subject, now=utcnow())
+    row = _row(tenant_id, kind, url, dict(payload), batch=False, events=1, subject_id=subject_id or None, now=utcnow())
     await _insert(session, [row], [])
 
 

@@ -265,7 +265,7 @@ async def channel_status(ctx: AppContext, name: str) -> dict:
         info, defined = view(row), fingerprint(row)
         counts = dict((await session.execute(
             select(Message.status, func.count()).where(Message.channel == name).group_by(Message.status))).all())
-    registry = ctx.extras.get("channels")
+    registry = ctx.channels
     live = registry.get(name) if registry is not None and registry.has(name) else None
     # Registered is not running: an API-only process registers channels but never starts them.
     started = live is not None and live.started
@@ -275,7 +275,7 @@ async def channel_status(ctx: AppContext, name: str) -> dict:
         state.update(bound=stats.get("bound", 0), binds=stats.get("binds", 0), window_in_use=stats.get("in_flight", 0),
                      window=stats.get("window"))
         state["restart_needed"] = live.definition is not None and live.definition != defined
-        for d in ctx.extras.get("dispatchers") or ():
+        for d in ctx.dispatchers:
             if d.channel.name == name:
                 state["unknown_since_start"] = state.get("unknown_since_start", 0) + d.stats.get("unknown", 0)
     return {**info, "status": state, "messages": {k: int(v) for k, v in counts.items()}}
@@ -283,6 +283,6 @@ async def channel_status(ctx: AppContext, name: str) -> dict:
 
 async def _refresh_routes(ctx: AppContext) -> None:
     """Routes and enabled flags take effect in this process at once (others reload within seconds)."""
-    registry = ctx.extras.get("channels")
+    registry = ctx.channels
     if registry is not None and registry.routes is not None:
         await registry.routes.refresh()

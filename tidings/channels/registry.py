@@ -107,7 +107,7 @@ class ChannelRegistry:
 
 def registry_of(ctx: AppContext) -> ChannelRegistry:
     """This process's registry (built at start-up by ``build_registry``)."""
-    reg = ctx.extras.get("channels")
+    reg = ctx.channels
     if reg is None:
         raise RuntimeError("the channel registry is built at start-up: await tidings.channels.setup.build_registry(ctx) first")
     return reg

@@ -25,8 +25,8 @@ log = logging.getLogger("tidings.channels")
 
 
 async def build_registry(ctx: AppContext) -> ChannelRegistry:
-    """The registry of this process (``ctx.extras["channels"]``), built once."""
-    existing = ctx.extras.get("channels")
+    """The registry of this process (``ctx.channels``), built once."""
+    existing = ctx.channels
     if existing is not None:
         return existing
     registry = ChannelRegistry(default=str((ctx.settings.extra.get("channels") or {}).get("default", "sandbox")))
@@ -43,5 +43,5 @@ async def build_registry(ctx: AppContext) -> ChannelRegistry:
                      row.config.get("host", "127.0.0.1"), row.config.get("port", 2775), row.config.get("bind_mode", "trx"),
                      row.config.get("binds", 1), row.config.get("window", 10), row.unknown_policy)
     registry.routes = LiveRoutes(ctx.db, registry, route_table(defs, routes))
-    ctx.extras["channels"] = registry
+    ctx.channels = registry
     return registry

@@ -55,11 +55,11 @@ def run(fn: Callable[[AppContext], Awaitable[T]]) -> T:
 
     from tidings.errors import KooError
     from tidings.config import Settings
-    from tidings.context import AppContext
+    from tidings.installed import build_context
     from tidings.store.migrate import ensure_current
 
     async def _go() -> T:
-        ctx = AppContext.build(Settings())
+        ctx = build_context(Settings())
         try:
             migrated_from = await ensure_current(ctx.db)
             if migrated_from:

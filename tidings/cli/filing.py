@@ -58,7 +58,7 @@ def submit(
     async def go(ctx: AppContext) -> dict:
         tid = await tenant_id_by_name(ctx, tenant)
         async with ctx.db.write() as session:
-            return filing.describe(area, await filing.submit(session, tid, area, data, actor()))
+            return filing.describe(area, await filing.submit(session, tid, area, data, actor(), hooks=ctx.review_hooks))
 
     emit(run(go))
 

@@ -20,22 +20,22 @@ app.add_typer(user_app, name="user")
 app.add_typer(key_app, name="key")
 
 
-def _product_groups() -> None:
+def _command_groups() -> None:
+    """The core groups, then one per installed product (tidings.installed)."""
     from tidings.cli import channels, filing, messages, review, sandbox
-    from tidings.sms import cli as sms
+    from tidings.installed import PRODUCTS
 
     app.add_typer(review.app, name="review", help="Review queue: signatures, templates, filings (operators).")
-    app.add_typer(sms.app, name="sms", help="SMS applications and the channel-number pool (operators).")
     app.add_typer(filing.app, name="filing", help="Enterprise filing per product area.")
     app.add_typer(messages.app, name="messages", help="The message log: find messages, parts, reports, callbacks.")
     app.add_typer(sandbox.app, name="sandbox", help="The sandbox carrier: virtual handsets, uplink replies.")
     app.add_typer(channels.app, name="channels", help="Channels and routes (SMPP carriers).")
-    from tidings.aim import cli as aim_cli
+    for entry in PRODUCTS:
+        if entry.cli is not None:
+            app.add_typer(entry.cli.app, name=entry.cli.name, help=entry.cli.help)
 
-    app.add_typer(aim_cli.app, name="aim", help="Smart-message templates and materials (operators).")
 
-
-_product_groups()
+_command_groups()
 
 
 @app.command()

@@ -83,7 +83,7 @@ def show(msg_id: str, tenant: str = tenant_option()) -> None:
 
 @app.command("stats")
 def stats(tenant: str = tenant_option(required=False, help="Only this tenant (by name); adds its metered parts")) -> None:
-    """Messages per status, and (with --tenant) the SMS parts metered as delivered."""
+    """Messages per status, and (with --tenant) what the installed products metered (SMS: parts delivered)."""
     from tidings.meters import stream as meters
     from tidings.store import messages as store
 
@@ -92,7 +92,8 @@ def stats(tenant: str = tenant_option(required=False, help="Only this tenant (by
         async with ctx.db.read() as session:
             out: dict = {"statuses": await store.status_counts(session, tid)}
             if tid:
-                out["metered"] = {meters.SMS_PART_DELIVERED: await meters.usage(session, tid, meters.SMS_PART_DELIVERED)}
+                kinds = [kind for product in ctx.products for kind in product.meter_kinds]
+                out["metered"] = {kind: await meters.usage(session, tid, kind) for kind in kinds}
         return out
 
     emit(run(go))

@@ -29,9 +29,9 @@ def first_start(settings: Settings, *, announce: bool) -> tuple[dict, bool]:
     print their secrets when they were created just now.  ``announce`` prints
     the whole "is running" banner (``serve``) instead of the keys alone."""
     from tidings.bootstrap import banner, credentials, ensure_first_start
-    from tidings.context import AppContext
+    from tidings.installed import build_context
 
-    ctx = AppContext.build(settings)
+    ctx = build_context(settings)
 
     async def go() -> tuple[dict, bool]:
         # Dispose in the loop that opened the connections: closing them from
@@ -75,7 +75,7 @@ def serve(settings: Settings, *, run_workers: bool, bootstrap: bool, host: str |
 
     from tidings.api.http_protocol import KooHttpProtocol
     from tidings.app import create_app
-    from tidings.context import AppContext
+    from tidings.installed import build_context
     from tidings.logs import configure
 
     if host:
@@ -89,7 +89,7 @@ def serve(settings: Settings, *, run_workers: bool, bootstrap: bool, host: str |
         first_start(settings, announce=True)
     else:
         typer.echo(f"Tidings API listening on {settings.base_url} (reference: {settings.base_url}/docs)")
-    ctx = AppContext.build(settings)  # a fresh engine for uvicorn's event loop
+    ctx = build_context(settings)  # a fresh engine for uvicorn's event loop
     application = create_app(settings, ctx=ctx, run_workers=run_workers)
     config = uvicorn.Config(application, host=settings.host, port=settings.port, log_level=settings.log_level,
                             access_log=False, log_config=None, http=KooHttpProtocol)
@@ -98,7 +98,7 @@ def serve(settings: Settings, *, run_workers: bool, bootstrap: bool, host: str |
 
 def worker(settings: Settings) -> None:
     from tidings.channels.setup import build_registry
-    from tidings.context import AppContext
+    from tidings.installed import build_context
     from tidings.logs import configure
     from tidings.runtime import ServiceRunner, build_services
 
@@ -106,7 +106,7 @@ def worker(settings: Settings) -> None:
     migrate_schema(settings)  # like `api`: a worker started first must not crash on a missing table
 
     async def _go() -> None:
-        ctx = AppContext.build(settings)
+        ctx = build_context(settings)
         await build_registry(ctx)
         runner = ServiceRunner(ctx, build_services(ctx))
         loop = asyncio.get_running_loop()

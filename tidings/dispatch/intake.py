@@ -7,12 +7,13 @@ one.  Each call is one write transaction:
 * reports: matched to messages by our id (each channel maps its carrier's
   ids to ours and names the part), one entry per part in ``part_reports``
   (a repeated part report is ignored, so redelivered receipts change nothing),
-  the message's final status once every part is reported, one AIM ``sms``
-  receipt per new part report into the callback outbox, and the delivered
+  the message's final status once every part is reported, one receipt per
+  new part report (built by the message's product) into the callback outbox, and the delivered
   parts into the meter stream;
-* uplinks: stored, routed by the destination channel number to the owning
-  application (longest prefix, so number + extension routes too) and, when
-  the application has an ``up_link_addr``, enqueued to it.
+* uplinks: stored, routed by the destination number to its owner (the first
+  installed product whose ``Product.uplinks`` claims it; SMS: the application
+  holding the number) and, when the owner has a URL, enqueued to it in the
+  product's format.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Sequence
 
+from tidings.callbacks.outbox import enqueue_uplink
 from tidings.channels.base import DeliveryReport, Uplink
 from tidings.context import AppContext
-from tidings.sms import receipts
+from tidings.callbacks.receipts import ReceiptBatch, receipt_builders
 from tidings.meters import stream as meters
+from tidings.product import UplinkOwner, Uplinks
 from tidings.store import messages as store
 from tidings.store.models.pipeline import DELIVERED, EXPIRED, FAILED, FINAL
-from tidings.timeutil import wire_z
 
 log = logging.getLogger("tidings.dispatch")
 
@@ -65,6 +67,7 @@ def part_seq(row, report: DeliveryReport, taken: set[int]) -> int:
 class Intake:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self.receipts = receipt_builders(ctx.products)
         self.unmatched = 0
         self.duplicates = 0
         self.stored = 0
@@ -80,13 +83,12 @@ class Intake:
         rows = await store.load_for_reports(session, list({r.message_id for r in reports if r.message_id}))
 
         parts_of: dict[str, list[dict]] = {}
-        items: dict[str, list[dict]] = defaultdict(list)
+        receipts = ReceiptBatch(self.receipts)
         touched: dict[str, object] = {}
         # Single-part messages (nearly all) are final with their one report:
         # they are grouped by outcome and finalized with one UPDATE per group.
         alike: dict[tuple[str, str, datetime], list[str]] = defaultdict(list)
         billed: list[meters.MeterEvent] = []
-        fmt = receipts.TimeFormat()
         for r in reports:
             mid = r.message_id
             row = rows.get(mid) if mid else None
@@ -100,8 +102,7 @@ class Intake:
             if row.parts == 1 and not row.part_reports and mid not in parts_of:
                 parts_of[mid] = []  # marks it taken: a second report for it is a duplicate
                 alike[(r.status, r.description, r.done_at)].append(mid)
-                items[row.tenant_id].append(receipts.sms_receipt(row, seq=1, total=1, status=r.status, desc=r.description,
-                                                                 send_time=row.submitted_at, receive_time=r.done_at, fmt=fmt))
+                receipts.add(row, seq=1, total=1, status=r.status, desc=r.description, send_time=row.submitted_at, receive_time=r.done_at)
                 if r.status == DELIVRD:
                     billed.append(meters.MeterEvent(row.tenant_id, "sms", meters.SMS_PART_DELIVERED, 1, mid, r.done_at))
                 continue
@@ -118,10 +119,7 @@ class Intake:
                 continue
             parts.append(_part(seq, r))
             touched[mid] = row
-            items[row.tenant_id].append(
-                receipts.sms_receipt(row, seq=seq, total=row.parts, status=r.status, desc=r.description, send_time=row.submitted_at,
-                                     receive_time=r.done_at, fmt=fmt)
-            )
+            receipts.add(row, seq=seq, total=row.parts, status=r.status, desc=r.description, send_time=row.submitted_at, receive_time=r.done_at)
 
         updates: list[dict] = []
         for mid, row in touched.items():
@@ -144,7 +142,7 @@ class Intake:
             part = _part(1, None, code, desc, done_at)
             await store.finalize_alike(session, ids, status, code, desc[:255], done_at, [part])
         await store.record_reports(session, updates)
-        await receipts.enqueue(session, items)
+        await receipts.enqueue(session)
         await meters.record(session, billed)
         self.stored += len(updates) + sum(len(v) for v in alike.values())
 
@@ -156,28 +154,33 @@ class Intake:
 def intake_of(ctx: AppContext) -> Intake:
     """This process's intake (the workers'), or one for a process that runs no
     channels but takes uplinks (the phone pages of ``tidings api``, the CLI)."""
-    return ctx.extras.get("intake") or Intake(ctx)
+    return ctx.intake or Intake(ctx)
 
 
 async def store_uplinks(ctx: AppContext, uplinks: Sequence[Uplink]) -> list[str]:
-    """Store, route and enqueue uplinks; returns their ids (``smsMsgId``)."""
-    from tidings.callbacks.outbox import enqueue_uplink
-    from tidings.sms.queries import app_for_channel_number
-
+    """Store, route and enqueue uplinks; returns their ids (SMS's ``smsMsgId``)."""
     if not uplinks:
         return []
     ids = [u.id or str(uuid.uuid4()) for u in uplinks]
+    routes = [p.uplinks for p in ctx.products if p.uplinks is not None]
+    owners: dict[str, tuple[Uplinks, UplinkOwner]] = {}
     async with ctx.db.read() as session:
-        owners = {d: await app_for_channel_number(session, d) for d in {u.destination for u in uplinks}}
+        for destination in {u.destination for u in uplinks}:
+            for route in routes:
+                owner = await route.owner(session, destination)
+                if owner is not None:
+                    owners[destination] = (route, owner)
+                    break
     rows = []
     for uid, u in zip(ids, uplinks):
-        owner = owners.get(u.destination)
-        status = "unrouted" if owner is None else ("routed" if owner[2] else "no_url")
+        found = owners.get(u.destination)
+        owner = found[1] if found else None
+        status = "unrouted" if owner is None else ("routed" if owner.url else "no_url")
         rows.append(
             {
                 "id": uid,
-                "tenant_id": owner[0] if owner else None,
-                "app_id": owner[1] if owner else None,
+                "tenant_id": owner.tenant_id if owner else None,
+                "app_id": owner.owner_id if owner else None,
                 "source": u.source,
                 "destination": u.destination,
                 "text": u.text,
@@ -191,10 +194,9 @@ async def store_uplinks(ctx: AppContext, uplinks: Sequence[Uplink]) -> list[str]
         await store.insert_uplinks(session, rows)
         for row, u in zip(rows, uplinks):
             if row["status"] == "routed":
-                tenant_id, app_id, url = owners[u.destination]
-                form = {"smsMsgId": row["id"], "from": "+" + u.source, "to": u.destination, "body": u.text, "createTime": wire_z(u.received_at)}
-                await enqueue_uplink(session, tenant_id, app_id, url, form)
+                route, owner = owners[u.destination]
+                await enqueue_uplink(session, owner.tenant_id, route.kind, owner.url or "", route.form(row["id"], u), row["id"])
     for row in rows:
         if row["status"] == "unrouted":
-            log.warning("uplink %s to %s: no application owns that number; stored, not forwarded", row["id"], row["destination"])
+            log.warning("uplink %s to %s: no product owns that number; stored, not forwarded", row["id"], row["destination"])
     return ids

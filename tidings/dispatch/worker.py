@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections import defaultdict
 from datetime import timedelta
 from typing import Any, Sequence
 
@@ -41,7 +40,7 @@ from tidings.channels.base import Channel, OutboundMessage, SubmitResult, Transa
 from tidings.channels.registry import ChannelRegistry, RouteRequest, registry_of
 from tidings.channels.routing import enabled_channels
 from tidings.context import AppContext
-from tidings.sms import receipts
+from tidings.callbacks.receipts import ReceiptBatch, receipt_builders
 from tidings.dispatch.config import FAIL, DispatchConfig
 from tidings.dispatch.holders import ReceiptHolding
 from tidings.dispatch.intake import Intake
@@ -55,23 +54,15 @@ EXPIRED_CODE = "EXPIRED"
 EXPIRED_DESC = "not delivered within the validity period"
 
 
-def wake_event(ctx: AppContext) -> asyncio.Event:
-    """Set by the send path after a commit so dispatch starts at once."""
-    ev = ctx.extras.get("dispatch_wake")
-    if ev is None:
-        ev = ctx.extras["dispatch_wake"] = asyncio.Event()
-    return ev
-
-
 def wake(ctx: AppContext) -> None:
-    ev = ctx.extras.get("dispatch_wake")
-    if ev is not None:
-        ev.set()
+    """Start this process's dispatchers at once (the send path, after its commit)."""
+    ctx.dispatch_wake.set()
 
 
 class Dispatcher:
     def __init__(self, ctx: AppContext, channel: Channel, config: DispatchConfig, loop_index: int = 0) -> None:
         self.ctx = ctx
+        self.receipts = receipt_builders(ctx.products)
         self.channel = channel
         self.config = config
         self.name = f"dispatch:{channel.name}" + (f"#{loop_index}" if loop_index else "")
@@ -89,7 +80,7 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         if self.loop_index == 0:
             await self.recover()
-        wake = wake_event(self.ctx)
+        wake = self.ctx.dispatch_wake
         loop = asyncio.get_running_loop()
         while not stop.is_set():
             if loop.time() >= self._next_sweep:
@@ -191,7 +182,7 @@ class Dispatcher:
         alike: list[str] = []
         updates: list[dict] = []
         carrier_rows: list[tuple[str, str, int]] = []
-        items: dict[str, list[dict]] = defaultdict(list)
+        receipts = ReceiptBatch(self.receipts)
         moves: list[dict] = []
         for row in rows:
             res = by_id.get(row.id)
@@ -216,7 +207,7 @@ class Dispatcher:
                     self.stats["failed"] += 1
                     desc = f"{res.error_desc or 'transient failure'}; gave up after {attempt} attempts"
                     updates.append(self._update(row.id, FAILED, None, res.error_code or "FAILED", desc, attempt, None, now, None))
-                    items[row.tenant_id].extend(self._receipts(row, res.error_code or "FAILED", desc, now))
+                    receipts.add_unreported(row, res.error_code or "FAILED", desc, now)
                 elif (alt := self._failover(row, res)) is not None:
                     # Another route's channel is up: move it there now instead of waiting here.
                     self.stats["failed_over"] = self.stats.get("failed_over", 0) + 1
@@ -229,11 +220,11 @@ class Dispatcher:
                 self.stats["failed"] += 1
                 code, desc = res.error_code or "FAILED", res.error_desc or "refused by the carrier"
                 updates.append(self._update(row.id, FAILED, None, code, desc, attempt, None, now, None))
-                items[row.tenant_id].extend(self._receipts(row, code, desc, now))
+                receipts.add_unreported(row, code, desc, now)
         for row in late:
             self.stats["expired"] += 1
             updates.append(self._update(row.id, EXPIRED, None, EXPIRED_CODE, EXPIRED_DESC, row.attempts, None, now, None))
-            items[row.tenant_id].extend(self._receipts(row, EXPIRED_CODE, EXPIRED_DESC, now))
+            receipts.add_unreported(row, EXPIRED_CODE, EXPIRED_DESC, now)
         if alike:
             await store.mark_submitted_alike(session, alike, now)
         await store.record_outcomes(session, updates)
@@ -241,8 +232,8 @@ class Dispatcher:
             await store.move_queued(session, moves)
         if carrier_rows:
             await store.save_carrier_ids(session, self.channel.name, carrier_rows, now)
-        if items:
-            await receipts.enqueue(session, items)
+        if receipts:
+            await receipts.enqueue(session)
         unknown = sum(1 for u in updates if u["b_status"] == UNKNOWN)
         if unknown:
             log.warning("channel %s: %d submits with unknown outcome (policy: %s)", self.channel.name, unknown, self.policy)
@@ -268,23 +259,14 @@ class Dispatcher:
             "b_carrier": carrier,
         }
 
-    @staticmethod
-    def _receipts(row, code: str, desc: str, now, skip: set[int] | None = None) -> list[dict]:
-        """One receipt per part not yet reported."""
-        return [
-            receipts.sms_receipt(row, seq=seq, total=row.parts, status=code, desc=desc, send_time=row.submitted_at, receive_time=now)
-            for seq in range(1, row.parts + 1)
-            if not skip or seq not in skip
-        ]
-
     async def _fail_unknown(self, session, rows: Sequence[Any], now) -> None:
         desc = "submit outcome unknown after a crash or disconnect; failed by the channel's at-most-once policy"
-        updates, items = [], defaultdict(list)
+        updates, receipts = [], ReceiptBatch(self.receipts)
         for row in rows:
             updates.append(self._update(row.id, FAILED, None, "UNKNOWN", desc, row.attempts, None, now, None))
-            items[row.tenant_id].extend(self._receipts(row, "UNKNOWN", desc, now))
+            receipts.add_unreported(row, "UNKNOWN", desc, now)
         await store.record_outcomes(session, updates)
-        await receipts.enqueue(session, items)
+        await receipts.enqueue(session)
         log.warning("channel %s: failed %d messages whose submit outcome was unknown", self.channel.name, len(rows))
 
     # --- expiry and recovery ------------------------------------------------------------------
@@ -297,13 +279,13 @@ class Dispatcher:
             now = utcnow()
             rows = await store.due_expiries(session, self.channel.name, now, self.config.batch_size)
             if rows:
-                updates, items = [], defaultdict(list)
+                updates, receipts = [], ReceiptBatch(self.receipts)
                 for row in rows:
                     done = {p["seq"] for p in (row.part_reports or [])}
                     updates.append(self._update(row.id, EXPIRED, None, EXPIRED_CODE, EXPIRED_DESC, row.attempts, None, now, None))
-                    items[row.tenant_id].extend(self._receipts(row, EXPIRED_CODE, EXPIRED_DESC, now, done))
+                    receipts.add_unreported(row, EXPIRED_CODE, EXPIRED_DESC, now, done)
                 await self._expire_rows(session, updates)
-                await receipts.enqueue(session, items)
+                await receipts.enqueue(session)
                 self.stats["expired"] += len(rows)
                 total += len(rows)
             if not self.in_tx:
@@ -442,15 +424,14 @@ def pipeline_services(ctx: AppContext) -> list:
     config = DispatchConfig.from_settings(ctx.settings.extra)
     registry = registry_of(ctx)
     intake = Intake(ctx)
-    ctx.extras["intake"] = intake
-    wake_event(ctx)
+    ctx.intake = intake
     services: list = [ChannelHost(ctx, registry, intake)]
     loops = 1 if ctx.db.is_sqlite else max(1, config.loops)
     dispatchers = []
     for ch in registry.channels():
         for i in range(loops):
             dispatchers.append(Dispatcher(ctx, ch, config, i))
-    ctx.extras["dispatchers"] = dispatchers
+    ctx.dispatchers = dispatchers
     services.extend(dispatchers)
     services.extend(ReceiptHolding(ctx, d.transactional, config) for d in dispatchers if d.in_tx and d.loop_index == 0)
     services.append(OrphanAdopter(ctx, registry))

@@ -3,13 +3,14 @@
 A product submits an object for review (``submit``) inside its own write
 transaction; operators decide per party (``decide``); a tenant may expedite a
 pending item (``expedite``, 催审), which raises its priority in the queue.
-When a decision lands, the hooks the owning product registered with
-:func:`on_decision` run **in the same transaction**, so the product's object
-status and its status callbacks commit together with the decision or not at all.
+When a decision lands, the owning product's hook for the object's kind runs
+**in the same transaction**, so the product's object status and its status
+callbacks commit together with the decision or not at all.
 
-Hooks are registered at import time by the product modules listed in
-``HOOK_MODULES``; :func:`decide` imports them first, so a decision taken from
-the CLI (a process that never imported the API) still reaches the product.
+The hooks are passed in, never registered: every call that can decide
+(``decide``, and ``submit`` for auto-approve) takes ``hooks``, the
+``AppContext.review_hooks`` that start-up merged from the installed products
+(``tidings.installed``).  So the CLI, the API and the tests decide alike.
 
 Auto-approve: a tenant whose ``settings["auto_approve"]`` is true gets every
 party's approval at submit time, by actor ``auto`` (audited like any decision).
@@ -18,9 +19,8 @@ Every submission, decision and expedite lands in the audit trail.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,12 +48,8 @@ from tidings.timeutil import utcnow
 
 __all__ = [
     "ANY", "APPROVED", "CARRIERS", "EACH", "MAKERS", "OPERATOR", "PENDING", "REJECTED", "SINGLE",
-    "Decision", "ReviewError", "on_decision", "on_show", "links", "submit", "decide", "expedite", "withdraw", "item_for", "get_item", "queue",
+    "Decision", "DecisionHook", "DecisionHooks", "LinksHook", "ReviewError", "submit", "decide", "expedite", "withdraw", "item_for", "get_item", "queue",
 ]
-
-# Modules that register decision hooks when imported.  A product that owns a
-# reviewable object adds its module here.
-HOOK_MODULES: list[str] = ["tidings.sms.lifecycle", "tidings.filing", "tidings.aim.store", "tidings.aim.preview"]
 
 AUTO_ACTOR = "auto"
 URGED = "URGED"
@@ -89,42 +85,11 @@ class Decision:
 
 
 DecisionHook = Callable[[AsyncSession, Decision], Awaitable[None]]
-_HOOKS: dict[str, list[DecisionHook]] = {}
-_loaded = False
-
-
-def on_decision(object_type: str, hook: DecisionHook) -> DecisionHook:
-    """Register ``hook`` for decisions on ``object_type`` (idempotent)."""
-    hooks = _HOOKS.setdefault(object_type, [])
-    if hook not in hooks:
-        hooks.append(hook)
-    return hook
-
-
-# What an operator looks at to decide (e.g. the rendered card), per object
-# type: computed when an item is shown, since links may carry tokens.
+# Review kind (``ReviewItem.object_type``) -> the hooks that run on its decisions.
+DecisionHooks = Mapping[str, Sequence[DecisionHook]]
+# What an operator looks at to decide (e.g. the rendered card): (ctx, item) ->
+# {name: url}, computed when an item is shown, since links may carry tokens.
 LinksHook = Callable[[Any, ReviewItem], dict[str, str]]
-_LINKS: dict[str, LinksHook] = {}
-
-
-def on_show(object_type: str, hook: LinksHook) -> LinksHook:
-    """Register ``hook(ctx, item) -> {name: url}`` for ``object_type``'s review items."""
-    _LINKS[object_type] = hook
-    return hook
-
-
-def links(ctx: Any, item: ReviewItem) -> dict[str, str]:
-    _load_hooks()
-    hook = _LINKS.get(item.object_type)
-    return hook(ctx, item) if hook else {}
-
-
-def _load_hooks() -> None:
-    global _loaded
-    if not _loaded:
-        for name in HOOK_MODULES:
-            importlib.import_module(name)
-        _loaded = True
 
 
 async def item_for(session: AsyncSession, object_type: str, object_id: str, tenant_id: str | None = None) -> ReviewItem | None:
@@ -151,10 +116,12 @@ async def submit(
     title: str = "",
     payload: dict | None = None,
     auto_approve: bool | None = None,
+    hooks: DecisionHooks,
 ) -> ReviewItem:
     """Put an object (back) in the queue: a new item, or a new round of the
     existing one with every party pending again.  With auto-approve (the
-    tenant's setting unless given) every party approves at once."""
+    tenant's setting unless given) every party approves at once, running
+    ``hooks`` like any decision."""
     parties = list(parties or [OPERATOR])
     check_parties(rule, parties)
     item = await item_for(session, object_type, object_id)
@@ -182,15 +149,14 @@ async def submit(
         auto_approve = await _auto_approve(session, tenant_id)
     if auto_approve:
         for party in parties:
-            await decide(session, item, party=party, decision=APPROVED, actor=AUTO_ACTOR, reason="auto-approve setting")
+            await decide(session, item, party=party, decision=APPROVED, actor=AUTO_ACTOR, reason="auto-approve setting", hooks=hooks)
     return item
 
 
 async def decide(
-    session: AsyncSession, item: ReviewItem, *, party: str | None, decision: str, actor: str, reason: str = ""
+    session: AsyncSession, item: ReviewItem, *, party: str | None, decision: str, actor: str, reason: str = "", hooks: DecisionHooks
 ) -> Decision:
-    """Record one party's decision, derive the outcome, run the product's hooks."""
-    _load_hooks()
+    """Record one party's decision, derive the outcome, run the hooks for the item's kind."""
     if decision not in (APPROVED, REJECTED):
         raise ReviewError("KM.00000001", "Invalid parameter decision: must be approved or rejected")
     if party is None:
@@ -215,7 +181,7 @@ async def decide(
     await audit(session, actor=actor, action=f"review.{decision}", object_type=item.object_type, object_id=item.object_id,
                 tenant_id=item.tenant_id, reason=reason, detail={"party": party, "round": item.round, "state": item.state})
     event = Decision(item=item, party=party, decision=decision, actor=actor, reason=reason, previous_state=previous, state=item.state)
-    for hook in _HOOKS.get(item.object_type, []):
+    for hook in hooks.get(item.object_type, ()):
         await hook(session, event)
     await session.flush()
     return event

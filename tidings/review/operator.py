@@ -9,9 +9,11 @@ from tidings.context import AppContext
 
 
 def _described(ctx: AppContext, item, decisions=None) -> dict:  # noqa: ANN001
-    """The item as operators see it, with the product's links (e.g. the card preview)."""
+    """The item as operators see it, with the owning product's links (e.g. the
+    card preview; Product.review_links, computed now since links may carry tokens)."""
     out = review.describe(item, decisions)
-    extra = review.links(ctx, item)
+    hook = ctx.review_links.get(item.object_type)
+    extra = hook(ctx, item) if hook else {}
     if extra:
         out["links"] = extra
     return out
@@ -34,7 +36,7 @@ async def show(ctx: AppContext, review_id: str) -> dict:
 async def decide(ctx: AppContext, review_id: str, *, decision: str, actor: str, party: str | None = None, reason: str = "") -> dict:
     async with ctx.db.write() as session:
         item = await review.get_item(session, review_id)
-        event = await review.decide(session, item, party=party, decision=decision, actor=actor, reason=reason)
+        event = await review.decide(session, item, party=party, decision=decision, actor=actor, reason=reason, hooks=ctx.review_hooks)
         return _described(ctx, event.item, await review.history(session, item.id))
 
 

@@ -3,37 +3,31 @@ so ``make run`` can send at once."""
 
 from __future__ import annotations
 
-from tidings import filing, review
+from tidings import review
 from tidings.context import AppContext
 from tidings.domain.templates import MAX_LENGTH
 from tidings.sms import codes, queries
-from tidings.storage import save_document
 from tidings.store.models.sms import SmsApp, SmsSignature, SmsTemplate
 
 
 async def create(ctx: AppContext, info: dict) -> None:
-    """Approved filings, "demo-app", an approved notification signature with
+    """The demo tenant's "demo-app", an approved notification signature with
     its channel number, a verification-code template and a notification
     template with a TEXT variable (the demo tenant auto-approves)."""
     demo = info.get("demo")
     if not demo:
         return
     tenant_id, actor = demo["tenant_id"], "bootstrap"
-    licence = await save_document(ctx, tenant_id=tenant_id, purpose="filing", file_name="demo-licence.pdf",
-                                  data=b"%PDF-1.4\n% Tidings demo business licence\n%%EOF\n", desc="demo business licence", actor=actor)
+    licence_id = demo["licence_file_id"]  # the core demo's approved filings came with it
     async with ctx.db.write() as session:
-        company = filing.FilingInput(company_name="Tidings Demo Co., Ltd.", credit_code="91110000MA01DEM80X", contact_name="Demo",
-                                     contact_phone="13800138000", certificate_file_id=licence.id, extra_file_ids=[licence.id])
-        for area in ("aim.send_task", "aim.short_link", "basic", "service_account"):
-            await filing.submit(session, tenant_id, area, company, actor)
         app = SmsApp(tenant_id=tenant_id, name="demo-app")
         session.add(app)
         await session.flush()
-        sig = SmsSignature(tenant_id=tenant_id, app_id=app.id, name="Tidings演示", type="NOTIFY_TYPE", apply_desc="demo", file_id=licence.id,
+        sig = SmsSignature(tenant_id=tenant_id, app_id=app.id, name="Tidings演示", type="NOTIFY_TYPE", apply_desc="demo", file_id=licence_id,
                            signature_source=0, is_involved_third="no")
         session.add(sig)
         await session.flush()
-        await review.submit(session, tenant_id=tenant_id, object_type=codes.OBJ_SIGNATURE, object_id=sig.id, actor=actor, title=sig.name)
+        await review.submit(session, tenant_id=tenant_id, object_type=codes.OBJ_SIGNATURE, object_id=sig.id, actor=actor, title=sig.name, hooks=ctx.review_hooks)
         ids: dict = {}
         described = []
         for key, name, content, variables in (
@@ -44,8 +38,22 @@ async def create(ctx: AppContext, info: dict) -> None:
             session.add(tpl)
             await session.flush()
             await queries.replace_variables(session, tpl.id, [(i, k, d, MAX_LENGTH[k]) for i, k, d in variables])
-            await review.submit(session, tenant_id=tenant_id, object_type=codes.OBJ_TEMPLATE, object_id=tpl.id, actor=actor, title=name)
+            await review.submit(session, tenant_id=tenant_id, object_type=codes.OBJ_TEMPLATE, object_id=tpl.id, actor=actor, title=name, hooks=ctx.review_hooks)
             ids[key] = tpl.id
             described.append({"template_id": tpl.id, "name": name, "content": content, "variables": [k for _, k, _ in variables]})
         info["demo_sms"] = {"app_id": app.id, "signature_id": sig.id, "signature_name": sig.name, "channel_num": sig.channel_num, **ids,
                             "templates": described}
+
+
+def banner(info: dict) -> list[str]:
+    """The demo's SMS objects, for the start-up banner: what to send with."""
+    sms = info.get("demo_sms")
+    if not sms:
+        return []
+    lines = [f"    SMS: app demo-app {sms['app_id']}, signature 【{sms['signature_name']}】 {sms['signature_id']} (channel {sms['channel_num']})"]
+    for t in sms.get("templates", []):
+        lines.append(f"    template {t['template_id']} ({t['name']}): {t['content']}")
+        lines.append(f"      template_params: {len(t['variables'])} value(s), types [{', '.join(t['variables'])}]")
+    if not sms.get("templates"):  # a data dir from before the banner described them
+        lines.append(f"    verification-code template {sms['code_template_id']}, notice template {sms['notice_template_id']}")
+    return lines

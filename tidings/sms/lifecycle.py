@@ -77,7 +77,7 @@ async def urge(session: AsyncSession, obj: SmsSignature | SmsTemplate, object_ty
 
 
 # --- review hooks --------------------------------------------------------------------
-async def _on_signature_decision(session: AsyncSession, event: review.Decision) -> None:
+async def on_signature_decision(session: AsyncSession, event: review.Decision) -> None:
     sig = await session.get(SmsSignature, event.item.object_id)
     if sig is None or sig.status != SIG_PENDING_REVIEW:
         return
@@ -91,7 +91,7 @@ async def _on_signature_decision(session: AsyncSession, event: review.Decision) 
         sig.review_desc = event.reason[:500]
 
 
-async def _on_template_decision(session: AsyncSession, event: review.Decision) -> None:
+async def on_template_decision(session: AsyncSession, event: review.Decision) -> None:
     tpl = await session.get(SmsTemplate, event.item.object_id)
     if tpl is None or tpl.flow_status != TPL_REVIEWING:
         return
@@ -101,10 +101,6 @@ async def _on_template_decision(session: AsyncSession, event: review.Decision) -
     elif event.state == review.REJECTED:
         tpl.flow_status = TPL_REJECT
         tpl.review_desc = event.reason[:500]
-
-
-review.on_decision(OBJ_SIGNATURE, _on_signature_decision)
-review.on_decision(OBJ_TEMPLATE, _on_template_decision)
 
 
 async def set_app_suspended(session: AsyncSession, app: SmsApp, suspended: bool, actor: str, reason: str = "") -> SmsApp:

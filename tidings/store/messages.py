@@ -316,6 +316,7 @@ REPORT_COLUMNS = (
     M.c.id,
     M.c.tenant_id,
     M.c.task_id,
+    M.c.product,
     M.c.to,
     M.c.signature,
     M.c.extend,

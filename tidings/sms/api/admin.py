@@ -1,16 +1,14 @@
 """Operator API for SMS configuration (``/admin/v1/...``): suspend and resume
-an application, the channel-number pool, a tenant's filings."""
+an application, the channel-number pool."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
 
-from tidings import filing
 from tidings.api.deps import Principal, ctx_of, operator_principal
 from tidings.errors import KooError, invalid
 from tidings.sms import lifecycle, pool, queries
-from tidings.store.models.core import Tenant
 
 router = APIRouter(prefix="/admin/v1", tags=["admin: sms"])
 
@@ -80,11 +78,3 @@ async def add_range(body: RangeBody, request: Request, op: Principal = Depends(o
         except pool.PoolError as exc:
             raise invalid("range", str(exc)) from None
         return {"range_id": rng.id, "first": rng.first, "last": rng.last, "note": rng.note}
-
-
-@router.get("/tenants/{tenant_id}/filings")
-async def tenant_filings(tenant_id: str, request: Request, op: Principal = Depends(operator_principal)) -> dict:
-    async with ctx_of(request).db.read() as session:
-        if await session.get(Tenant, tenant_id) is None:
-            raise KooError("TD.00000404", "tenant does not exist")
-        return {"tenant_id": tenant_id, "filings": await filing.list_filings(session, tenant_id)}

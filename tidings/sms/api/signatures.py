@@ -121,9 +121,9 @@ def _fields(body: SignatureRequest, name: str) -> dict:
     }
 
 
-async def _submit(session, sig: SmsSignature, actor: str, app_name: str) -> None:
+async def _submit(session, sig: SmsSignature, actor: str, app_name: str, hooks: review.DecisionHooks) -> None:
     await review.submit(session, tenant_id=sig.tenant_id, object_type=codes.OBJ_SIGNATURE, object_id=sig.id, actor=actor,
-                        title=f"【{sig.name}】 {sig.type} ({app_name})", payload=signature_view(sig, app_name))
+                        title=f"【{sig.name}】 {sig.type} ({app_name})", payload=signature_view(sig, app_name), hooks=hooks)
 
 
 # --- files -------------------------------------------------------------------------
@@ -153,7 +153,8 @@ async def show_aim_msg_signature_file_info(
 # --- signatures ----------------------------------------------------------------------
 @router.post("/v1/sms/signatures")
 async def add_aim_msg_signature(body: SignatureRequest, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
-    async with ctx_of(request).db.write() as session:
+    ctx = ctx_of(request)
+    async with ctx.db.write() as session:
         name, app = await _validated(session, principal, body)
         if await queries.signature_name_taken(session, principal.tenant_id, name, body.signature_type):
             raise KooError(codes.SIGNATURE_NAME_TAKEN, f"Invalid parameter signature_name: a {body.signature_type} signature named {name!r} already exists")
@@ -162,7 +163,7 @@ async def add_aim_msg_signature(body: SignatureRequest, request: Request, princi
         await session.flush()
         await audit(session, actor=principal.actor, action="sms_signature.create", object_type=codes.OBJ_SIGNATURE, object_id=sig.id,
                     tenant_id=principal.tenant_id, detail=_fields(body, name))
-        await _submit(session, sig, principal.actor, app.name)
+        await _submit(session, sig, principal.actor, app.name, ctx.review_hooks)
         return {"signature_id": sig.id, "signature_name": sig.name}
 
 
@@ -213,7 +214,8 @@ async def list_aim_msg_signature_detail(signature_id: str, request: Request, pri
 @router.put("/v1/sms/signatures/{signature_id}")
 async def update_aim_msg_signature(signature_id: str, body: SignatureRequest, request: Request,
                                    principal: Principal = Depends(tenant_principal)) -> dict:
-    async with ctx_of(request).db.write() as session:
+    ctx = ctx_of(request)
+    async with ctx.db.write() as session:
         sig = await queries.get_signature(session, principal.tenant_id, signature_id)
         if sig.status != SIG_REVIEW_NOT_PASS:
             raise KooError(codes.SIGNATURE_STATE, f"only a rejected signature (REVIEW_NOT_PASS) can be updated; this one is {sig.status}")
@@ -230,7 +232,7 @@ async def update_aim_msg_signature(signature_id: str, body: SignatureRequest, re
         await session.flush()
         await audit(session, actor=principal.actor, action="sms_signature.update", object_type=codes.OBJ_SIGNATURE, object_id=sig.id,
                     tenant_id=principal.tenant_id, detail={"changes": changes})
-        await _submit(session, sig, principal.actor, app.name)
+        await _submit(session, sig, principal.actor, app.name, ctx.review_hooks)
         return {"signature_id": sig.id, "signature_name": sig.name}
 
 

@@ -111,14 +111,15 @@ async def _save(session, tpl: SmsTemplate, declared: list[rules.DeclaredVariable
     await queries.replace_variables(session, tpl.id, [(v.index, v.type, v.desc, rules.MAX_LENGTH[v.type]) for v in declared])
 
 
-async def _submit(session, tpl: SmsTemplate, actor: str, app_name: str, has_variable: bool) -> None:
+async def _submit(session, tpl: SmsTemplate, actor: str, app_name: str, has_variable: bool, hooks: review.DecisionHooks) -> None:
     await review.submit(session, tenant_id=tpl.tenant_id, object_type=codes.OBJ_TEMPLATE, object_id=tpl.id, actor=actor,
-                        title=f"{tpl.name} ({tpl.type})", payload=template_view(tpl, app_name, has_variable))
+                        title=f"{tpl.name} ({tpl.type})", payload=template_view(tpl, app_name, has_variable), hooks=hooks)
 
 
 @router.post("/v1/sms/templates")
 async def create_aim_msg_template(body: MsgTemplateRequest, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
-    async with ctx_of(request).db.write() as session:
+    ctx = ctx_of(request)
+    async with ctx.db.write() as session:
         sig, app, template_type, declared = await _validated(session, principal, body)
         name = body.template_name.strip()
         if await queries.template_name_taken(session, sig.id, name):
@@ -130,7 +131,7 @@ async def create_aim_msg_template(body: MsgTemplateRequest, request: Request, pr
         await _save(session, tpl, declared)
         await audit(session, actor=principal.actor, action="sms_template.create", object_type=codes.OBJ_TEMPLATE, object_id=tpl.id,
                     tenant_id=principal.tenant_id, detail={"name": name, "content": tpl.content, "type": template_type})
-        await _submit(session, tpl, principal.actor, app.name, bool(declared))
+        await _submit(session, tpl, principal.actor, app.name, bool(declared), ctx.review_hooks)
         return {"template_id": tpl.id, "template_name": tpl.name}
 
 
@@ -195,7 +196,8 @@ async def show_aim_msg_template_variable(template_id: str, request: Request, pri
 @router.put("/v1/sms/templates/{template_id}")
 async def update_aim_msg_template(template_id: str, body: MsgTemplateRequest, request: Request,
                                   principal: Principal = Depends(tenant_principal)) -> dict:
-    async with ctx_of(request).db.write() as session:
+    ctx = ctx_of(request)
+    async with ctx.db.write() as session:
         tpl = await queries.get_template(session, principal.tenant_id, template_id)
         if tpl.flow_status != TPL_REJECT:
             raise KooError(codes.TEMPLATE_STATE, f"only a rejected template (flow_status Reject) can be updated; this one is {tpl.flow_status}")
@@ -215,7 +217,7 @@ async def update_aim_msg_template(template_id: str, body: MsgTemplateRequest, re
         changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
         await audit(session, actor=principal.actor, action="sms_template.update", object_type=codes.OBJ_TEMPLATE, object_id=tpl.id,
                     tenant_id=principal.tenant_id, detail={"changes": changes})
-        await _submit(session, tpl, principal.actor, app.name, bool(declared))
+        await _submit(session, tpl, principal.actor, app.name, bool(declared), ctx.review_hooks)
         return {"template_id": tpl.id, "template_name": tpl.name}
 
 

@@ -1,0 +1,26 @@
+"""The smart-message (AIM) product as the house sees it (tidings.product): its
+entry in the installed list, and what it plugs in once loaded."""
+
+from __future__ import annotations
+
+from tidings.aim.cli import app as cli_app
+from tidings.product import CliGroup, Entry, Product
+
+
+def load() -> Product:
+    from tidings.aim import api, preview, store
+    from tidings.aim.public import admin as public_admin
+    from tidings.aim.public import api as public_api
+    from tidings.aim.sweeper import MaterialSweeper
+
+    return Product(
+        name="aim",
+        routers=(api.router, public_api.router, preview.router),
+        review_hooks={store.OBJ_TEMPLATE: store.on_decision},
+        review_links={store.OBJ_TEMPLATE: preview.review_links},
+        services=lambda ctx: [MaterialSweeper(ctx)],
+        on_start=(public_admin.install_library,),  # the shipped public templates (docs/smart-messages.md)
+    )
+
+
+entry = Entry("aim", load, cli=CliGroup("aim", cli_app, "Smart-message templates and materials (operators)."))
