@@ -38,7 +38,6 @@ _HEADERS = {
     "X-Robots-Tag": "noindex",
 }
 
-
 # Material ids inside the stored pages (aim_resource_id: digits).
 _MATERIAL_ID = re.compile(r'"(\d{6,36})"')
 
@@ -91,10 +90,10 @@ async def preview(request: Request, tpl_id: str, token: str = Query(default="", 
         makers = (await store.makers_of(session, [tpl.id]))[tpl.id]
         paths = await store.material_paths(session, tpl.tenant_id, set(_MATERIAL_ID.findall(tpl.pages)))
     values = examples(tpl)
+    card, problem = None, ""
     try:
         card = render_card(tpl.pages, values, resolver(paths), width=width)
-    except CardError as exc:
-        card = None
+    except CardError as exc:  # stored pages that cannot be drawn: say so instead of a 500
         problem = str(exc)
     details = {
         "tpl_id": tpl.id,
@@ -105,7 +104,7 @@ async def preview(request: Request, tpl_id: str, token: str = Query(default="", 
         "makers": ", ".join(f"{m.maker} {m.state}" for m in makers if m.submitted) or "-",
         "examples": ", ".join(f"{k}={v}" for k, v in values.items()) or "-",
     }
-    if card is None:
+    if problem:
         details["problem"] = problem
     html = render_document(card or "", title=tpl.name, lead=tpl.sms_example, details=details)
     return HTMLResponse(html, headers=_HEADERS)
