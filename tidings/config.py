@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     rate_requests_per_second: float = 2000.0
     rate_messages_per_second: float = 100_000.0
 
+    # The virtual phone pages (/phone/...): unset means on only when `host` is a
+    # loopback address (docs/virtual-phone.md).
+    phone_pages: bool | None = None
+
     # Callback URLs on private/loopback/link-local addresses are refused unless allowed.
     allow_private_callbacks: bool = False
 

@@ -5,9 +5,10 @@ box to reply (uplink).
 No authentication, by design (docs/virtual-phone.md): it is the handset of a
 simulated network, like a test phone on a desk.  It shows only what the
 sandbox carrier delivered; messages routed to real carriers never appear.
-Operators who expose the server publicly and do not want it turn it off with
-``[extra] virtual_phone = false`` (or ``TIDINGS_EXTRA='{"virtual_phone": false}'``):
-the pages then answer 404.
+The pages are on by default only when the server listens on a loopback
+address (``TIDINGS_PHONE_PAGES`` decides otherwise); off, they answer 404.
+The reply form is guarded against cross-site posts and floods
+(:mod:`tidings.web.phone_guard`).
 
 Each message is rendered by a partial chosen by its kind
 (``phone_msg_<kind>.html``, ``sms`` when the item has no kind) so later
@@ -19,6 +20,7 @@ a plain form, so the page works without JavaScript too.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -29,6 +31,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tidings.api.deps import ctx_of
 from tidings.domain.numbers import NumberError, normalize
+from tidings.web import phone_guard
+from tidings.web.phone_guard import phone_pages_enabled
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,7 +76,7 @@ def _view(item) -> dict:
 
 
 def phone_enabled(request: Request) -> bool:
-    return bool(ctx_of(request).settings.extra.get("virtual_phone", True))
+    return phone_pages_enabled(ctx_of(request).settings)
 
 
 def _number(raw: str) -> str | None:
@@ -126,7 +130,8 @@ async def _messages(request: Request, number: str) -> list[dict]:
     return views[:SHOWN]
 
 
-def _page(number: str, messages: list[dict], *, sent: str | None = None, error: str | None = None, to: str = "", text: str = "") -> str:
+def _page(number: str, messages: list[dict], *, csrf: str, sent: str | None = None, error: str | None = None, to: str = "",
+          text: str = "") -> str:
     ports = list(dict.fromkeys(m["source"] for m in messages if m["source"] and m["kind"] != "reply"))
     return TEMPLATES.get_template("phone.html").render(
         number=number,
@@ -139,7 +144,16 @@ def _page(number: str, messages: list[dict], *, sent: str | None = None, error: 
         error=error,
         refresh_ms=REFRESH_SECONDS * 1000,
         templates=TEMPLATES,
+        csrf=csrf,
     )
+
+
+async def _page_response(request: Request, number: str, status: int = 200, headers: dict[str, str] | None = None, **kw) -> HTMLResponse:
+    """The page, with this browser's CSRF token in the form and the cookie."""
+    csrf = phone_guard.csrf_token(request)
+    response = HTMLResponse(_page(number, await _messages(request, number), csrf=csrf, **kw), status_code=status, headers=headers)
+    phone_guard.set_csrf_cookie(response, csrf)
+    return response
 
 
 def _not_a_number(raw: str) -> HTMLResponse:
@@ -154,7 +168,7 @@ async def phone(raw: str, request: Request, sent: str | None = None) -> Response
     number = _number(raw)
     if number is None:
         return _not_a_number(raw)
-    return HTMLResponse(_page(number, await _messages(request, number), sent=sent))
+    return await _page_response(request, number, sent=sent)
 
 
 @router.get("/phone/{raw}/messages", response_class=HTMLResponse)
@@ -169,20 +183,31 @@ async def phone_messages(raw: str, request: Request) -> Response:
 
 
 @router.post("/phone/{raw}/reply", response_class=HTMLResponse)
-async def phone_reply(raw: str, request: Request, to: str = Form(""), text: str = Form("")) -> Response:
+async def phone_reply(raw: str, request: Request, to: str = Form(""), text: str = Form(""),
+                      csrf: str = Form("")) -> Response:
     """The handset replies: an uplink from ``number`` to channel number ``to``."""
+    ctx = ctx_of(request)
     if not phone_enabled(request):
         return HTMLResponse("Not found", status_code=404)
     number = _number(raw)
     if number is None:
         return _not_a_number(raw)
+    if phone_guard.cross_origin(request, ctx.settings):
+        return HTMLResponse("Reply not sent: posted from another site", status_code=403)
+    if not phone_guard.csrf_ok(request, csrf):
+        return await _page_response(request, number, 403, error="the form has expired; reload the page and send again", to=to, text=text)
+    client = request.client.host if request.client else "-"
+    wait = phone_guard.reply_limits(request).take(number, client)
+    if wait:
+        seconds = max(1, math.ceil(wait))
+        return await _page_response(request, number, 429, {"Retry-After": str(seconds)},
+                                    error=f"too many replies; try again in {seconds} s", to=to, text=text)
     from tidings.channels.sandbox import ReplyError, reply_from_handset
     from tidings.dispatch.intake import intake_of
 
     try:
-        uplink_id = await reply_from_handset(intake_of(ctx_of(request)), number, to, text)
+        uplink_id = await reply_from_handset(intake_of(ctx), number, to, text)
     except ReplyError as exc:
-        html = _page(number, await _messages(request, number), error=str(exc), to=to, text=text)
-        return HTMLResponse(html, status_code=400)
+        return await _page_response(request, number, 400, error=str(exc), to=to, text=text)
     # Post/redirect/get: a reload does not send the reply twice.
     return RedirectResponse(f"/phone/{number}?sent={quote(uplink_id)}", status_code=303)
