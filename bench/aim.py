@@ -28,7 +28,6 @@ function ``(args) -> None`` and listing it in BENCHES; ``--only`` picks some.
 from __future__ import annotations
 
 import argparse
-from array import array
 import asyncio
 import os
 import platform
@@ -36,6 +35,7 @@ import resource
 import subprocess
 import sys
 import time
+from array import array
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,7 +109,7 @@ def bench_validate(args: argparse.Namespace) -> None:
     _timed("validate", n, time.perf_counter() - start, times, "requests")
 
 
-async def _load(url: str, auth, bodies, concurrency: int) -> tuple[float, list[int]]:  # noqa: ANN001
+async def _load(url: str, auth, bodies, concurrency: int) -> tuple[float, list[int]]:
     import httpx
 
     times: list[int] = []
@@ -144,13 +144,13 @@ def idle_cpu(pid: int, seconds: float = 3.0) -> float:
     return (proc_cpu(pid) - cpu0) / seconds
 
 
-def _server_cpu(srv, label: str, n: int, wall: float, cpu: float, idle: float) -> None:  # noqa: ANN001
+def _server_cpu(srv, label: str, n: int, wall: float, cpu: float, idle: float) -> None:
     work = max(cpu - idle * wall, 1e-9)
     print(f"        server CPU {cpu / n * 1e3:6.2f} ms per request ({cpu / wall:4.2f} cores busy; idle services {idle:4.2f} cores), "
           f"{work / n * 1e3:6.2f} ms without them: {n / work:6.0f}/s per server core")
 
 
-def _with_server(args: argparse.Namespace, fn) -> None:  # noqa: ANN001
+def _with_server(args: argparse.Namespace, fn) -> None:
     from tests.conftest import start_server, stop_server
     from tests.support.signer import SdkSigned
 
@@ -169,7 +169,7 @@ def bench_create(args: argparse.Namespace) -> None:
     layouts = list(LAYOUTS)
     bodies = [sample_request(layouts[i % len(layouts)]) for i in range(args.creates)]
 
-    def go(srv, auth) -> None:  # noqa: ANN001
+    def go(srv, auth) -> None:
         asyncio.run(_load(srv.url + "/v1/aim/templates", auth, bodies[:50], args.concurrency))  # warm up
         idle = idle_cpu(srv.proc.pid)
         cpu0 = proc_cpu(srv.proc.pid)
@@ -195,7 +195,7 @@ def bench_material(args: argparse.Namespace) -> None:
     body = {"resource_type": "image", "file_type": "stream", "file_name": "noise.png", "image_rate": "oneToOne",
             "file_stream": "data:image/png;base64," + base64.b64encode(data).decode()}
 
-    def go(srv, auth) -> None:  # noqa: ANN001
+    def go(srv, auth) -> None:
         asyncio.run(_load(srv.url + "/v1/aim/template-materials", auth, [body] * 5, 2))  # warm up
         idle = idle_cpu(srv.proc.pid)
         cpu0 = proc_cpu(srv.proc.pid)

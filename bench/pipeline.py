@@ -129,9 +129,9 @@ class ServerProcess:
         return [p.pid for p in self.procs]
 
     def _spawn(self, *command: str) -> subprocess.Popen:
-        log = open(self.data_dir / "server.log", "ab")
-        proc = subprocess.Popen([self.tree.python, "-m", "tidings", *command], cwd=self.data_dir, env=self.env,
-                                stdout=log, stderr=subprocess.STDOUT)
+        with open(self.data_dir / "server.log", "ab") as log:  # the child keeps its own descriptor
+            proc = subprocess.Popen([self.tree.python, "-m", "tidings", *command], cwd=self.data_dir, env=self.env,
+                                    stdout=log, stderr=subprocess.STDOUT)
         self.procs.append(proc)
         return proc
 
@@ -300,7 +300,8 @@ def setup_tenant(srv: ServerProcess, receiver_url: str) -> dict:
         channel = ok(c.get(f"/v1/sms/signatures/{sig}"))["channel_num"]
         tpl = ok(c.post("/v1/sms/templates", json={"signature_id": sig, "template_name": "notice", "template_desc": "bench",
                                                    "template_content": "尊敬的${1}，您的订单已发货，请注意查收。",
-                                                   "variable_attributes": [{"variable_index": 1, "variable_type": "TEXT", "variable_desc": "name"}]}))["template_id"]
+                                                   "variable_attributes": [
+                                                       {"variable_index": 1, "variable_type": "TEXT", "variable_desc": "name"}]}))["template_id"]
         ok(c.post("/v1/aim/callbacks", json={"callback_url": receiver_url, "url_type": 2}))
     return {"ak": t["access_key"], "sk": t["secret_key"], "tenant": t["tenant_name"], "template_id": tpl, "channel_num": channel}
 
@@ -393,7 +394,7 @@ async def drive(srv: ServerProcess, args, peer: SmscPeer | None, profile_to: Pat
                 rx.changed.clear()
                 try:
                     await asyncio.wait_for(rx.changed.wait(), 5)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     if stalled:
                         return
             inflight += n

@@ -50,6 +50,7 @@ sys.path.insert(0, str(TREE))
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 import sitting  # noqa: E402
+
 from tidings.channels.base import OutboundMessage  # noqa: E402
 from tidings.channels.smpp.channel import SmppChannel, SmppConfig  # noqa: E402
 from tidings.channels.smpp.pdu import CommandId, Pdu, PduReader, encode  # noqa: E402

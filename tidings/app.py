@@ -13,9 +13,9 @@ from tidings.api.gateway import GatewayMiddleware
 from tidings.api.routes import ROUTERS
 from tidings.api.text_guard import refuse_control_characters
 from tidings.channels.setup import build_registry
-from tidings.installed import build_context
 from tidings.config import Settings
 from tidings.context import AppContext
+from tidings.installed import build_context
 from tidings.runtime import ServiceRunner, build_services
 
 log = logging.getLogger("tidings")

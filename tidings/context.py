@@ -7,8 +7,9 @@ build.  One instance per process, built by :func:`tidings.installed.build_contex
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from tidings.config import Settings
 from tidings.grants import GrantCache
@@ -51,7 +52,7 @@ class AppContext:
 
     @classmethod
     def build(cls, settings: Settings, products: Sequence[Product] = (), review_hooks: DecisionHooks | None = None,
-              review_links: Mapping[str, LinksHook] | None = None) -> "AppContext":
+              review_links: Mapping[str, LinksHook] | None = None) -> AppContext:
         from tidings.storage import LocalStorage
 
         settings.ensure_dirs()

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings import review
-from tidings.errors import KooError, invalid
+from tidings import review, storage
 from tidings.domain import filing as rules
+from tidings.errors import KooError, invalid
 from tidings.store.models.review import Filing
-from tidings import storage
 from tidings.store.tenants import audit
 from tidings.timeutil import utcnow, wire_z
 

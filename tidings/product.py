@@ -73,7 +73,7 @@ class Uplinks:
 
     kind: str
     owner: Callable[[AsyncSession, str], Awaitable[UplinkOwner | None]]
-    form: Callable[[str, "Uplink"], dict[str, str]]
+    form: Callable[[str, Uplink], dict[str, str]]
 
 
 DemoHook = Callable[["AppContext", dict], Awaitable[None]]

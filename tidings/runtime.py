@@ -59,7 +59,7 @@ class ServiceRunner:
                 log.exception("service %s crashed; restarting in 1s", svc.name)
                 try:
                     await asyncio.wait_for(self.stop.wait(), 1.0)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
 
     async def shutdown(self, timeout: float = 10.0) -> None:

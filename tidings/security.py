@@ -27,7 +27,7 @@ class SecretBox:
         self._mac_key = hmac.new(key, b"tidings mac key", hashlib.sha256).digest()
 
     @classmethod
-    def from_data_dir(cls, data_dir: Path) -> "SecretBox":
+    def from_data_dir(cls, data_dir: Path) -> SecretBox:
         env = os.environ.get("TIDINGS_MASTER_KEY")
         if env:
             return cls(env.encode())

@@ -34,8 +34,8 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
-from tidings.errors import KooError
 from tidings.context import AppContext
+from tidings.errors import KooError
 from tidings.ids import uuid_id
 from tidings.store.models.sms import StoredFile
 from tidings.store.tenants import audit, owned

@@ -72,17 +72,21 @@ def test_image_upload_listing_and_every_refusal(server: Server, tenant, sdk):
         (lambda: upload(sdk, "image", image_bytes(1000, 900), image_rate="sixteenToNine"), "KM.80020012", "1000x900, which is not sixteenToNine"),
         (lambda: upload(sdk, "image", big, image_rate="oneToOne"), "KM.80020010", "at most 2 MB"),
         (lambda: upload(sdk, "image", image_bytes(20, 20, "GIF"), mime="image/png", name="a.png", image_rate="oneToOne"), "KM.80020011", "gif"),
-        (lambda: upload(sdk, "image", image_bytes(20, 20), mime="image/jpeg", name="a.jpg", image_rate="oneToOne"), "KM.80020011", "data: prefix says image/jpeg"),
+        (lambda: upload(sdk, "image", image_bytes(20, 20), mime="image/jpeg", name="a.jpg", image_rate="oneToOne"),
+         "KM.80020011", "data: prefix says image/jpeg"),
         (lambda: upload(sdk, "image", image_bytes(20, 20), name="a.jpg", image_rate="oneToOne"), "KM.80020011", "name it *.png"),
         (lambda: upload(sdk, "image", image_bytes(20, 20)), "KM.90016414", "image_rate"),
         (lambda: upload(sdk, "image", png_claiming(30000, 30000), image_rate="oneToOne"), "KM.80020017", "pixels"),
         (lambda: upload(sdk, "image", png_claiming(8000, 8000), image_rate="oneToOne"), "KM.80020017", "pixels"),
         (lambda: sdk.upload_aim_template_material(UploadAimTemplateMaterialRequest(body=UploadAimTemplateMaterialRequestBody(
-            resource_type="image", file_type="stream", file_stream="iVBORw0KGgo=", file_name="a.png", image_rate="oneToOne"))), "KM.80020011", "data:<mime>;base64,"),
+            resource_type="image", file_type="stream", file_stream="iVBORw0KGgo=", file_name="a.png", image_rate="oneToOne"))),
+         "KM.80020011", "data:<mime>;base64,"),
         (lambda: sdk.upload_aim_template_material(UploadAimTemplateMaterialRequest(body=UploadAimTemplateMaterialRequestBody(
-            resource_type="image", file_type="stream", file_stream="data:image/png;base64,@@@@", file_name="a.png", image_rate="oneToOne"))), "KM.80020011", "Base64"),
+            resource_type="image", file_type="stream", file_stream="data:image/png;base64,@@@@", file_name="a.png", image_rate="oneToOne"))),
+         "KM.80020011", "Base64"),
         (lambda: sdk.upload_aim_template_material(UploadAimTemplateMaterialRequest(body=UploadAimTemplateMaterialRequestBody(
-            resource_type="image", file_type="stream", file_stream=stream(image_bytes(20, 20), "image/png"), image_rate="oneToOne"))), "KM.90016414", "file_name"),
+            resource_type="image", file_type="stream", file_stream=stream(image_bytes(20, 20), "image/png"), image_rate="oneToOne"))),
+         "KM.90016414", "file_name"),
     ]
     for call, code, words in cases:
         err = koo_error(call)

@@ -37,7 +37,7 @@ class RssPeak:
     def __init__(self, pid: int):
         self.pid, self.peak, self._stop = pid, 0, threading.Event()
 
-    def __enter__(self) -> "RssPeak":
+    def __enter__(self) -> RssPeak:
         self.before = rss_bytes(self.pid)
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()

@@ -3,7 +3,7 @@ rate limits, roles."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -64,12 +64,12 @@ def test_tampered_body_is_refused(server: Server):
 
 
 def test_stale_sdk_date_is_refused(server: Server, tenant):
-    stale = (datetime.now(timezone.utc) - timedelta(minutes=16)).strftime("%Y%m%dT%H%M%SZ")
+    stale = (datetime.now(UTC) - timedelta(minutes=16)).strftime("%Y%m%dT%H%M%SZ")
     with httpx.Client(base_url=server.url, auth=SdkSigned(tenant.access_key, tenant.secret_key), headers={"X-Sdk-Date": stale}) as c:
         r = c.get("/v3/projects")
     assert r.status_code == 401
     assert "15 minutes" in r.json()["error_msg"]
-    fresh = (datetime.now(timezone.utc) - timedelta(minutes=14)).strftime("%Y%m%dT%H%M%SZ")
+    fresh = (datetime.now(UTC) - timedelta(minutes=14)).strftime("%Y%m%dT%H%M%SZ")
     with httpx.Client(base_url=server.url, auth=SdkSigned(tenant.access_key, tenant.secret_key), headers={"X-Sdk-Date": fresh}) as c:
         assert c.get("/v3/projects").status_code == 200
 

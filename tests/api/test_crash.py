@@ -168,7 +168,8 @@ def test_a_killed_workers_sandbox_messages_are_taken_over_by_the_surviving_worke
         doomed.kill()  # SIGKILL, and never restarted
         doomed.wait()
 
-        wait_until(lambda: counts(srv, s.creds)["delivered"] == total, 50, interval=0.5, what=f"the {held} messages of the killed worker delivered without a restart")
+        wait_until(lambda: counts(srv, s.creds)["delivered"] == total, 50, interval=0.5,
+                   what=f"the {held} messages of the killed worker delivered without a restart")
         messages = all_messages(srv, s.creds)
         assert {m["msg_id"] for m in messages} == set(accepted)
         assert [m["attempts"] for m in messages].count(1) == total, "a message was submitted twice"

@@ -4,7 +4,7 @@ filters, pagination, tenant scoping, and a message's full story."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from huaweicloudsdkkoomessage.v1 import AddCallBackRequest, AddCallbackRequestBody
 
@@ -40,7 +40,7 @@ def test_filters_and_pagination(server: Server):
     rejected = get(server, s.creds, "/tidings/v1/messages", status="rejected").json()["messages"]
     assert [(m["to"], m["status_code"]) for m in rejected] == [("oops", "E200031")]
 
-    future = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    future = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert get(server, s.creds, "/tidings/v1/messages", since=future).json()["page_info"]["total"] == 0
     assert get(server, s.creds, "/tidings/v1/messages", until=future).json()["page_info"]["total"] == 6
 

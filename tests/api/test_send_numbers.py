@@ -124,7 +124,7 @@ MAGIC = [
 def test_magic_numbers_reach_their_documented_outcome(server: Server, sender):
     resp = send(sender.sdk, sender.notice_tpl, [n for n, _, _ in MAGIC], ["测试"])
     assert {r.send_status for r in resp.result} == {"000000"}  # the carrier decides, not the API
-    for r, (number, status, code) in zip(resp.result, MAGIC):
+    for r, (number, status, code) in zip(resp.result, MAGIC, strict=True):
         m = wait_final(server, sender.creds, r.msg_id, timeout=60)
         assert (number, m["status"], m["status_code"]) == (number, status, code)
         if number == "17000000001":

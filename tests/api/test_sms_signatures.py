@@ -57,7 +57,8 @@ def test_lifecycle_reject_update_approve_number_delete_cascade(server: Server):
     rejected = _detail(sdk, sid)
     assert rejected.status == "REVIEW_NOT_PASS" and rejected.review_desc == "licence does not match the name"
 
-    sdk.update_aim_msg_signature(UpdateAimMsgSignatureRequest(signature_id=sid, body=signature_body(app_id, licence, name="示例商城旗舰店", apply_desc="fixed")))
+    body = signature_body(app_id, licence, name="示例商城旗舰店", apply_desc="fixed")
+    sdk.update_aim_msg_signature(UpdateAimMsgSignatureRequest(signature_id=sid, body=body))
     again = _detail(sdk, sid)
     assert (again.status, again.signature_name, again.apply_desc, again.review_desc) == ("PENDING_REVIEW", "示例商城旗舰店", "fixed", "")
     item = review_of(server, sid)

@@ -15,7 +15,7 @@ from tests.conftest import backend_params, require_pg
 from tests.support.harness import create_pg_database, drop_pg_database
 
 
-def _commands(group, prefix: str = ""):  # noqa: ANN001 - Typer's own (vendored) click types
+def _commands(group, prefix: str = ""):  # Typer's own (vendored) click types
     for name, cmd in group.commands.items():
         if hasattr(cmd, "commands"):
             yield from _commands(cmd, f"{prefix}{name} ")

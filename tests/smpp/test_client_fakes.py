@@ -4,13 +4,13 @@ import asyncio
 
 import pytest
 
+from tests.support.smsc import Plan, TestSmsc
 from tests.support.wait import wait_until_async
 from tidings.channels.base import OutboundMessage
 from tidings.channels.smpp.channel import UNKNOWN_OUTCOME, SmppChannel, SmppConfig
 from tidings.channels.smpp.client import ClientConfig, Outcome, SmppClient
 from tidings.channels.smpp.matcher import InMemoryReceiptMatcher
 from tidings.channels.smpp.pdu import CommandStatus as S
-from tests.support.smsc import Plan, TestSmsc
 from tidings.domain import sms_text
 
 FAST = dict(reconnect_min=0.05, reconnect_max=0.2, not_bound_wait=3.0)
@@ -231,7 +231,7 @@ async def test_multipart_uplink_is_reassembled(method):
                       "short_message": part.short_message, "esm_class": 0x40 if part.udh else 0}
             tlvs = {}
             if part.sar:
-                tlvs = dict(zip(("sar_msg_ref_num", "sar_total_segments", "sar_segment_seqnum"), part.sar))
+                tlvs = dict(zip(("sar_msg_ref_num", "sar_total_segments", "sar_segment_seqnum"), part.sar, strict=True))
             resp = await smsc.deliver(params, tlvs)
             assert resp.command_status == 0
         await ch.stop()

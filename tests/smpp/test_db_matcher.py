@@ -4,7 +4,7 @@ under an SmppChannel talking to the test SMSC."""
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -43,7 +43,7 @@ async def db(db_url):
 
 
 def report(cid, status="DELIVRD"):
-    return DeliveryReport(None, cid, status, f"stat:{status} err:000", datetime.now(timezone.utc), "x")
+    return DeliveryReport(None, cid, status, f"stat:{status} err:000", datetime.now(UTC), "x")
 
 
 async def store_ids(db, channel, entries):
@@ -165,7 +165,8 @@ async def test_receipts_after_restart_match_ids_from_the_last_run(db):
         assert await ch2.wait_bound(5)
         for cid in held:
             resp = await smsc.deliver({"source_addr": "8613800138000", "destination_addr": "10690000", "esm_class": 4,
-                                       "short_message": f"id:{cid} sub:001 dlvrd:001 submit date:2401011200 done date:2401011201 stat:DELIVRD err:000 text:".encode()})
+                                       "short_message": (f"id:{cid} sub:001 dlvrd:001 submit date:2401011200 done date:2401011201"
+                                                         " stat:DELIVRD err:000 text:").encode()})
             assert resp.command_status == 0  # acknowledged only once stored and reported
         await ch2.stop()
     assert sorted(r.message_id for r in events.reports) == [f"r{i}" for i in range(5)]

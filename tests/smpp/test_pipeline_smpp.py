@@ -30,9 +30,9 @@ from tests.conftest import backend_params, require_pg, stop_server
 from tests.smpp.test_peer import Peer
 from tests.support.harness import Server, create_pg_database, free_port
 from tests.support.receiver import Receiver
+from tests.support.smsc import Plan, TestSmsc
 from tests.support.wait import wait_until
 from tidings.channels.smpp.pdu import CommandStatus
-from tests.support.smsc import Plan, TestSmsc
 
 pytestmark = pytest.mark.smpp_peer
 
@@ -144,7 +144,7 @@ def setup(request):
         sender.sdk.add_call_back(AddCallBackRequest(body=AddCallbackRequestBody(callback_url=rx.url("/receipts"), url_type=0)))
         s = Setup(srv, peers, smscs, rx, sender)
         for ch in (PRIMARY, BACKUP, REFUSER, HOLD_R, HOLD_F):
-            wait_until(lambda: s.admin_status(ch)["status"].get("bound", 0) >= 1, 20, what=f"{ch} bound")
+            wait_until(lambda ch=ch: s.admin_status(ch)["status"].get("bound", 0) >= 1, 20, what=f"{ch} bound")
         yield s
     finally:
         stop_server(srv)
@@ -268,7 +268,7 @@ def test_unknown_window_resubmit_when_the_smsc_drops(setup):
         smsc.drop_connections()
 
     ids = _hold_and_break(s, HOLD_R, "U", drop)
-    for mid, code in ids.items():
+    for mid in ids:
         m = wait_final(s.server, s.sender.creds, mid, 30)
         assert m["status"] == "delivered" and m["attempts"] == 2, m
     # At least once: the SMSC got each message twice; the unknowns were counted.
@@ -309,7 +309,7 @@ def test_unknown_window_when_the_server_is_killed(setup, channel, policy):
         s.server.start()
 
     ids = _hold_and_break(s, channel, "W" if policy == "resubmit" else "X", crash)
-    for mid, code in ids.items():
+    for mid in ids:
         m = wait_final(s.server, s.sender.creds, mid, 60)
         if policy == "resubmit":
             assert m["status"] == "delivered", m
@@ -319,7 +319,7 @@ def test_unknown_window_when_the_server_is_killed(setup, channel, policy):
     expected = 2 if policy == "resubmit" else 1
     assert all(seen_before[c] == 1 and seen[c] == expected for c in ids.values()), seen
     for ch in (PRIMARY, BACKUP, REFUSER, HOLD_R, HOLD_F):  # the restarted server bound everything again
-        wait_until(lambda: s.admin_status(ch)["status"].get("bound", 0) >= 1, 20, what=f"{ch} bound")
+        wait_until(lambda ch=ch: s.admin_status(ch)["status"].get("bound", 0) >= 1, 20, what=f"{ch} bound")
 
 
 def test_a_new_password_is_reported_as_needing_a_restart(setup):

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -13,8 +13,8 @@ def test_standard_receipt():
     assert r.carrier_message_id == "1A"
     assert r.stat == r.status == "DELIVRD" and r.final
     assert r.err == 0 and r.sub == "001" and r.dlvrd == "001"
-    assert r.submitted_at == datetime(2024, 1, 31, 12, 5, tzinfo=timezone.utc)
-    assert r.done_at == datetime(2024, 1, 31, 12, 6, tzinfo=timezone.utc)
+    assert r.submitted_at == datetime(2024, 1, 31, 12, 5, tzinfo=UTC)
+    assert r.done_at == datetime(2024, 1, 31, 12, 6, tzinfo=UTC)
     assert r.text == "hello id:x"  # text is the rest, even if it looks like keys
 
 
@@ -23,7 +23,7 @@ def test_case_missing_fields_and_12_digit_dates():
     assert r.carrier_message_id == "ABC123"
     assert r.stat == "UNDELIV" and r.final
     assert r.err == 11 and r.err_text == "0x0B"
-    assert r.done_at == datetime(2024, 1, 31, 12, 6, 59, tzinfo=timezone.utc)
+    assert r.done_at == datetime(2024, 1, 31, 12, 6, 59, tzinfo=UTC)
     assert r.submitted_at is None and r.sub is None
 
 
@@ -69,7 +69,7 @@ def test_timezone_and_bad_dates():
     tz = R.utc_offset(480)
     r = R.parse_receipt("id:1 done date:2402301200 submit date:2401011200 stat:DELIVRD", tz=tz)
     assert r.done_at is None  # 30 February
-    assert r.submitted_at == datetime(2024, 1, 1, 4, 0, tzinfo=timezone.utc)
+    assert r.submitted_at == datetime(2024, 1, 1, 4, 0, tzinfo=UTC)
 
 
 def test_is_receipt():

@@ -4,7 +4,13 @@ from tidings.channels.smpp import pdu as P
 from tidings.channels.smpp.pdu import CommandId as C
 from tidings.channels.smpp.pdu import CommandStatus as S
 from tidings.channels.smpp.session import (
-    ProtocolError, Request, Response, Session, SessionError, State, Unbound,
+    ProtocolError,
+    Request,
+    Response,
+    Session,
+    SessionError,
+    State,
+    Unbound,
 )
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 from tidings.config import Settings
 from tidings.context import AppContext

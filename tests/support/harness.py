@@ -127,14 +127,14 @@ class Server:
         return {**os.environ, **self.settings_env()}
 
     def start(self, timeout: float = 60.0) -> None:
-        log = open(self.data_dir / "server.log", "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tidings", self.command, "--port", str(self.port)],
-            cwd=self.data_dir,
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(self.data_dir / "server.log", "ab") as log:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "tidings", self.command, "--port", str(self.port)],
+                cwd=self.data_dir,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         proc = self.proc
 
         def healthy() -> bool:
@@ -153,9 +153,9 @@ class Server:
 
     def worker(self, extra_env: dict | None = None) -> subprocess.Popen:
         """Start one more ``tidings worker`` on this server's database (log: worker-N.log)."""
-        log = open(self.data_dir / f"worker-{len(self.workers) + 1}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-m", "tidings", "worker"], cwd=self.data_dir, env={**self.env(), **(extra_env or {})},
-                                stdout=log, stderr=subprocess.STDOUT)
+        with open(self.data_dir / f"worker-{len(self.workers) + 1}.log", "ab") as log:  # the child keeps its own descriptor
+            proc = subprocess.Popen([sys.executable, "-m", "tidings", "worker"], cwd=self.data_dir, env={**self.env(), **(extra_env or {})},
+                                    stdout=log, stderr=subprocess.STDOUT)
         self.workers.append(proc)
         return proc
 
@@ -244,10 +244,8 @@ class Server:
         (tests.support.cli), or as ``python -m tidings`` with ``process=True``."""
         from tests.support.cli import run_cli, run_cli_process
 
-        if process:
-            proc = run_cli_process(args, env=self.env(), cwd=self.data_dir)
-        else:
-            proc = run_cli(args, env=self.settings_env(), cwd=self.data_dir)
+        run = run_cli_process if process else run_cli
+        proc = run(args, env=self.env() if process else self.settings_env(), cwd=self.data_dir)
         if check and proc.returncode != 0:
             raise AssertionError(f"tidings {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
         return proc

@@ -19,9 +19,9 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import parse_qsl
 
 from tests.support.wait import TIMEOUT, wait_until
@@ -103,7 +103,7 @@ class Receiver:
     def close(self) -> None:
         self.down()
 
-    def __enter__(self) -> "Receiver":
+    def __enter__(self) -> Receiver:
         return self
 
     def __exit__(self, *exc) -> None:

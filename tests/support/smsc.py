@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from tidings.channels.smpp.pdu import CommandId, CommandStatus, Pdu
 from tidings.channels.smpp.session import Request, Response, Session, Unbound
@@ -38,7 +39,7 @@ Planner = Callable[[Pdu, int], Plan]
 
 
 class _Conn:
-    def __init__(self, server: "TestSmsc", reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, server: TestSmsc, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.server, self.reader, self.writer = server, reader, writer
         self.session = Session("smsc")
         self.unanswered = 0
@@ -134,8 +135,9 @@ class _Conn:
     def send_receipt(self, pdu: Pdu, message_id: str, plan: Plan) -> None:
         if not self.can_deliver:
             return
-        now = datetime.now(timezone.utc).strftime("%y%m%d%H%M%S")
-        text = f"id:{message_id} sub:001 dlvrd:{'001' if plan.receipt == 'DELIVRD' else '000'} submit date:{now} done date:{now} stat:{plan.receipt} err:{plan.receipt_err} text:"
+        now = datetime.now(UTC).strftime("%y%m%d%H%M%S")
+        dlvrd = "001" if plan.receipt == "DELIVRD" else "000"
+        text = f"id:{message_id} sub:001 dlvrd:{dlvrd} submit date:{now} done date:{now} stat:{plan.receipt} err:{plan.receipt_err} text:"
         tlvs: dict[str, Any] = {}
         if plan.receipt_tlvs:
             tlvs = {"receipted_message_id": message_id, "message_state": _RECEIPT_STATE.get(plan.receipt or "", 7)}
@@ -167,7 +169,7 @@ class TestSmsc:
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task] = set()
 
-    async def __aenter__(self) -> "TestSmsc":
+    async def __aenter__(self) -> TestSmsc:
         await self.start()
         return self
 

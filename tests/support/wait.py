@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 TIMEOUT = 30.0
 # Short enough that a test waits at most a few ms beyond the event, long enough

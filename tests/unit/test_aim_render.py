@@ -11,9 +11,9 @@ import pytest
 from tests.unit.card_fixtures import COMPONENTS, IMG, UPSTREAM_EXAMPLE, VALUES, ev, item, page
 from tidings.aim import pages
 from tidings.aim.layouts import LAYOUTS
+from tidings.aim.render import CardError, calendar_file, css, fill, fill_url, render_card, render_document
 from tidings.aim.requests import CreateTemplate
 from tidings.aim.samples import sample_request
-from tidings.aim.render import CardError, calendar_file, css, fill, fill_url, render_card, render_document
 
 
 class Dom(HTMLParser):

@@ -196,7 +196,8 @@ async def test_a_receiver_that_was_down_gets_everything_with_retry_set(backend):
             await wait_until_async(some_attempts_failed)
             assert await count(ctx, CallbackOutbox.status == "delivered") == 0
             rx.up()
-            got = await asyncio.to_thread(rx.wait_for, lambda reqs: {json.loads(r.json()["body"])["msg_id"] for r in reqs if r.path == "/single"} >= {f"msg-{i}" for i in range(200)}
+            got = await asyncio.to_thread(rx.wait_for, lambda reqs: {json.loads(r.json()["body"])["msg_id"] for r in reqs if r.path == "/single"}
+                                          >= {f"msg-{i}" for i in range(200)}
                              and sum(len(json.loads(r.json()["body"])) for r in reqs if r.path == "/batch") >= 200)
             singles = [r for r in got if r.path == "/single"]
             batched = [r for r in got if r.path == "/batch"]

@@ -14,7 +14,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "callbacks.md"
 
 
 def test_sign_and_verify_round_trip():
-    body = '{"request_id":"x","body":"[]"}'.encode()
+    body = b'{"request_id":"x","body":"[]"}'
     header = signing.sign("tds_secret", body)
     assert re.fullmatch(r"t=\d+,v1=[0-9a-f]{64}", header)
     assert signing.verify("tds_secret", body, header)
@@ -49,7 +49,7 @@ def test_the_documented_verifier_works():
     code = re.search(r"```python\n(# verify-tidings-signature.*?)```", source, re.S).group(1)
     scope: dict = {}
     exec(code, scope)
-    body = '{"request_id":"r1"}'.encode()
+    body = b'{"request_id":"r1"}'
     header = signing.sign("tds_secret", body)
     assert scope["verify"]("tds_secret", body, header) is True
     assert scope["verify"]("tds_secret", body + b" ", header) is False

@@ -6,7 +6,6 @@ import pytest
 
 from tidings.domain import frequency as f
 
-
 T0 = 1_800_000_000  # an instant well inside a day; windows are computed from it
 
 

@@ -49,7 +49,8 @@ async def _tenant(db: Database, auto: bool = False) -> str:
 
 async def _submit(db, tenant_id, object_id, rule=rules.SINGLE, parties=None, object_type="test_object"):
     async with db.write() as s:
-        item = await review.submit(s, tenant_id=tenant_id, object_type=object_type, object_id=object_id, actor="tester", rule=rule, parties=parties, hooks=HOOKS)
+        item = await review.submit(s, tenant_id=tenant_id, object_type=object_type, object_id=object_id, actor="tester", rule=rule, parties=parties,
+                                   hooks=HOOKS)
         return item.id
 
 

@@ -35,7 +35,8 @@ async def test_outcomes_and_receipts_per_part():
     rec = Recorder()
     await carrier.start(rec)
     try:
-        batch = [msg("ok", "13800138000", parts=3), msg("empty", "17000000001"), msg("black", "17000000002"), msg("off", "17000000003"), msg("lost", "17000000008")]
+        batch = [msg("ok", "13800138000", parts=3), msg("empty", "17000000001"), msg("black", "17000000002"), msg("off", "17000000003"),
+                 msg("lost", "17000000008")]
         results = {r.message_id: r for r in await carrier.submit(batch)}
         assert results["ok"].ok and len(results["ok"].carrier_message_ids) == 3
         assert (results["empty"].ok, results["empty"].error_code, results["empty"].transient) == (False, "MK:0001", False)

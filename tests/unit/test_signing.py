@@ -27,9 +27,8 @@ def test_verifier_matches_the_sdk_signer(path, query, body, content_type):
     signed = Signer(BasicCredentials("AK123", "SK456")).sign(req)
     parsed = signing.parse_authorization(signed.header_params["Authorization"])
     lower = {k.lower(): v for k, v in signed.header_params.items()}
-    from urllib.parse import unquote
-
     import hashlib
+    from urllib.parse import unquote
 
     upload = path.endswith("/files")
     body_hash = signing.payload_hash(lower.get("x-sdk-content-sha256"), hashlib.sha256(body).hexdigest(), not body, unsigned_allowed=upload)

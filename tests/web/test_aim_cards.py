@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -74,7 +75,7 @@ def shown_contents(req: dict) -> list[dict]:
     return [c for p in (pages if LAYOUTS[req["card_id"]].component == "sideslip" else pages[:1]) for c in p["contents"]]
 
 
-def check_card(page, req: dict, values: dict[str, str], shot) -> None:  # noqa: ANN001
+def check_card(page, req: dict, values: dict[str, str], shot) -> None:
     card = page.locator("#card .tc-card")
     expect(card).to_be_visible()
     contents = shown_contents(req)
@@ -157,7 +158,7 @@ def test_every_public_template_previews_and_its_actions_work(server: Server, sdk
     with page.expect_download() as download:
         card.get_by_text("加入日历").click()
     assert download.value.suggested_filename == "event.ics"
-    ics = open(download.value.path(), encoding="utf-8").read()
+    ics = Path(download.value.path()).read_text(encoding="utf-8")
     assert "SUMMARY:门诊预约" in ics and "DTSTART:20261208T093000" in ics
 
     # Map, phone, e-mail and SMS are plain links.

@@ -44,7 +44,7 @@ def first_frame(video: bytes) -> Cover | None:
                 if not isinstance(frame, av.VideoFrame) or frame.width * frame.height > MAX_FRAME_PIXELS:
                     return None
                 return _jpeg(frame.to_image())
-    except Exception as exc:  # noqa: BLE001 - any decoder failure means "no automatic cover"
+    except Exception as exc:  # any decoder failure means "no automatic cover"
         log.info("no automatic cover: %s", exc.__class__.__name__)
     return None
 

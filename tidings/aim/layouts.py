@@ -164,8 +164,8 @@ def _trip(card_id: str, name: str, makers: tuple[str, ...], editor: str) -> Layo
 
 
 LAYOUTS: dict[str, Layout] = {
-    l.card_id: l
-    for l in (
+    layout.card_id: layout
+    for layout in (
         Layout("MultipleImageAndText", "multi image+text", ALL, "com.hbm.multiImageText", 460, (
             image(1, 0, "sixteenToNine", vivo_min=V169, label="main image"),
             title(2, 204),
@@ -341,15 +341,15 @@ CARD_IDS = tuple(LAYOUTS)
 
 
 def layouts_for(maker: str) -> list[str]:
-    return [cid for cid, l in LAYOUTS.items() if maker in l.makers]
+    return [cid for cid, layout in LAYOUTS.items() if maker in layout.makers]
 
 
 def slot_table() -> str:
     """The Markdown table of slots per layout (docs/smart-messages.md)."""
     lines = ["| card_id | makers | canvas | pages | position: slot |", "|---|---|---|---|---|"]
-    for l in LAYOUTS.values():
+    for layout in LAYOUTS.values():
         parts = []
-        for s in l.slots:
+        for s in layout.slots:
             bits = [s.kind + (" title" if s.title else "")]
             if s.max_len:
                 bits.append(f"≤{s.max_len}" + (f" (OPPO ≤{s.oppo_len})" if s.oppo_len else ""))
@@ -361,8 +361,8 @@ def slot_table() -> str:
                 bits.append("optional")
             bits.append(f"at {s.x},{s.y} {s.w}x{s.h}")
             parts.append(f"{s.position}: {s.label} ({', '.join(bits)})")
-        pages = f"≤{l.max_pages}" if l.max_pages > 1 else "1"
-        lines.append(f"| `{l.card_id}` | {', '.join(l.makers)} | {W}x{l.height} | {pages} | {'; '.join(parts)} |")
+        pages = f"≤{layout.max_pages}" if layout.max_pages > 1 else "1"
+        lines.append(f"| `{layout.card_id}` | {', '.join(layout.makers)} | {W}x{layout.height} | {pages} | {'; '.join(parts)} |")
     return "\n".join(lines)
 
 

@@ -38,10 +38,10 @@ from tidings.aim import covers, mp4, store
 from tidings.aim.layouts import IMAGE_RATES
 from tidings.aim.requests import UploadMaterial
 from tidings.aim.rules import rate_matches
-from tidings.errors import KooError
 from tidings.callbacks.transport import build_client
 from tidings.config import Settings
 from tidings.context import AppContext
+from tidings.errors import KooError
 from tidings.ids import uuid_id
 from tidings.storage import MAX_PIXELS, ImageRefused, image_size, sniff
 from tidings.store.models.aim import AimMaterial

@@ -51,7 +51,7 @@ def inspect(data: bytes) -> Mp4Info:
                 raise Mp4Error(f"ftyp brand {major.decode('latin-1')!r} is not an MP4 brand")
             brand = major
         elif kind == b"moov":
-            for inner, ibody, iend in _boxes(data, body, end):
+            for inner, ibody, _iend in _boxes(data, body, end):
                 if inner == b"mvhd":
                     version = data[ibody]
                     if version == 1:

@@ -57,7 +57,7 @@ def resolver(paths: dict[str, str]) -> Resolver:
     return resolve
 
 
-def review_links(ctx, item) -> dict[str, str]:  # noqa: ANN001
+def review_links(ctx, item) -> dict[str, str]:
     """The card preview of a template under review (Product.review_links)."""
     return {"preview_url": store.preview_url(ctx.settings.base_url, ctx.box, item.object_id)}
 

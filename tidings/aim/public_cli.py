@@ -6,8 +6,9 @@ imported inside the commands, and this module sits outside ``tidings.aim.public`
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import typer
 
@@ -30,7 +31,7 @@ def _shown(op: Callable[[Any, Any], Awaitable[Any]]) -> Any:
     from tidings.aim.public import admin
     from tidings.aim.store import preview_url
 
-    async def go(ctx):  # noqa: ANN001, ANN202
+    async def go(ctx):
         result = await op(ctx, admin)
         rows = result if isinstance(result, list) else [result]
         views = [admin.view(r, preview_url(ctx.settings.base_url, ctx.box, r.id)) for r in rows]

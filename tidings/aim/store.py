@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidings import review
 from tidings.aim.layouts import MAKER_WIRE
 from tidings.aim.rules import Checked, MaterialFacts, check_material
-from tidings.errors import KooError, not_found
 from tidings.callbacks.outbox import enqueue_aim_template_status
+from tidings.errors import KooError, not_found
 from tidings.security import SecretBox
 from tidings.store.filters import where_given
 from tidings.store.models.aim import (
@@ -311,7 +311,8 @@ async def recycle(session: AsyncSession, tenant_id: str, material_ids: list[str]
     if missing:
         raise not_found("KM.80020016", f"Material {missing[0]}")
     videos = [m.id for m in rows if m.resource_type == "video"]
-    covers = list((await session.execute(select(AimMaterial).where(AimMaterial.video_id.in_(videos), AimMaterial.deleted_at.is_(None)))).scalars()) if videos else []
+    live_covers = select(AimMaterial).where(AimMaterial.video_id.in_(videos), AimMaterial.deleted_at.is_(None))
+    covers = list((await session.execute(live_covers)).scalars()) if videos else []
     used = await live_references(session, {tenant_id})
     for m in rows + covers:
         if m.aim_resource_id in used:

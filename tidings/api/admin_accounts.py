@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 from tidings import accounts, filing
 from tidings.api.deps import Principal, ctx_of, operator_principal
 from tidings.errors import KooError
-from tidings.tenant_settings import TenantSettings
 from tidings.store.models.core import Tenant
+from tidings.tenant_settings import TenantSettings
 
 router = APIRouter(prefix="/admin/v1", tags=["admin: accounts"])
 

@@ -23,9 +23,9 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from tidings.api.deps import Principal, ctx_of, operator_principal
-from tidings.errors import INVALID_PARAMETER, KooError
 from tidings.channels import config as channels
 from tidings.domain.routing import DEFAULT_PRIORITY
+from tidings.errors import INVALID_PARAMETER, KooError
 
 router = APIRouter(prefix="/admin/v1", tags=["admin: channels"])
 

@@ -16,11 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import func, select
 
 from tidings.api.deps import Principal, ctx_of, require_tenant_admin, tenant_principal
-from tidings.errors import invalid
 from tidings.api.paging import limit_query, offset_query
 from tidings.callbacks import registrations
 from tidings.callbacks.urls import CallbackUrlError, check_url
 from tidings.context import AppContext
+from tidings.errors import invalid
 from tidings.store import tenants
 from tidings.store.models.callbacks import CallbackAttempt, CallbackOutbox
 from tidings.timeutil import wire_z

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import Depends, Request
 
-from tidings.errors import KooError
-from tidings.api.gateway import body_sha256
 from tidings.api import signing
+from tidings.api.gateway import body_sha256
 from tidings.context import AppContext
+from tidings.errors import KooError
 from tidings.ratelimit import retry_after_header
 from tidings.store import tenants as store
 from tidings.store.models.core import ROLE_OPERATOR, ROLE_TENANT_ADMIN
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +47,7 @@ def ctx_of(request: Request) -> AppContext:
     return request.app.state.ctx
 
 
-def accepts_unsigned_payload(endpoint):  # noqa: ANN001, ANN201
+def accepts_unsigned_payload(endpoint):
     """Mark an upload operation: the SDK signs its multipart body as
     ``UNSIGNED-PAYLOAD``, which every other operation refuses."""
     endpoint.accepts_unsigned_payload = True
@@ -64,7 +63,7 @@ def _unauthorized(msg: str) -> KooError:
     return KooError("APIGW.0301", f"Incorrect IAM authentication information: {msg}", status=401)
 
 
-async def _cached_grant(ctx: AppContext, key: str, load) -> store.KeyGrant | None:  # noqa: ANN001
+async def _cached_grant(ctx: AppContext, key: str, load) -> store.KeyGrant | None:
     """``load(session)``'s grant through the cache under ``key`` (misses are cached too)."""
     cache = ctx.grant_cache
     found, grant = cache.get(key)
@@ -101,7 +100,7 @@ async def authenticate(request: Request) -> store.KeyGrant:
         if not sdk_date:
             raise signing.SignatureError("X-Sdk-Date is missing")
         when = signing.parse_sdk_date(sdk_date)
-        skew = abs((datetime.now(timezone.utc) - when).total_seconds())
+        skew = abs((datetime.now(UTC) - when).total_seconds())
         if skew > ctx.settings.sdk_date_skew_seconds:
             raise signing.SignatureError("X-Sdk-Date is more than 15 minutes off the server clock")
         grant = await _grant_for_key(ctx, parsed.access_key)

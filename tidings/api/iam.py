@@ -9,9 +9,8 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from tidings.api.deps import ctx_of
+from tidings.api.deps import authenticate, ctx_of
 from tidings.errors import KooError
-from tidings.api.deps import authenticate
 from tidings.store import tenants as store
 from tidings.timeutil import utcnow
 

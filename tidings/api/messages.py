@@ -22,9 +22,9 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Query, Request
 
 from tidings.api.deps import Principal, ctx_of, tenant_principal
-from tidings.errors import invalid, not_found
 from tidings.api.paging import limit_query, offset_query
 from tidings.domain.numbers import NumberError, normalize
+from tidings.errors import invalid, not_found
 from tidings.store import messages as store
 from tidings.store.models.pipeline import STATUSES, Message
 from tidings.timeutil import parse_wire, wire_z

@@ -29,8 +29,10 @@ _ERROR_BODY = {
     "type": "object",
     "required": ["error_code", "error_msg"],
     "properties": {
-        "error_code": {"type": "string", "description": "KM.* service codes, APIGW.* gateway codes, TD.* Tidings' own (docs/errors.md)", "example": "KM.00000001"},
-        "error_msg": {"type": "string", "description": "What was wrong; validation names the field and the limit", "example": "Invalid parameter app_name: must be at most 30 characters"},
+        "error_code": {"type": "string", "description": "KM.* service codes, APIGW.* gateway codes, TD.* Tidings' own (docs/errors.md)",
+                       "example": "KM.00000001"},
+        "error_msg": {"type": "string", "description": "What was wrong; validation names the field and the limit",
+                      "example": "Invalid parameter app_name: must be at most 30 characters"},
         "error_message": {"type": "string", "description": "Legacy duplicate of error_msg, on the AIM group's operations only"},
         "request_id": {"type": "string", "description": "On APIGW.* errors; every answer also carries the X-Request-Id header"},
     },

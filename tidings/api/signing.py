@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
 ALGORITHM = "SDK-HMAC-SHA256"
@@ -103,7 +103,7 @@ def sign(secret: str, canonical: str, sdk_date: str) -> str:
 
 def parse_sdk_date(value: str) -> datetime:
     try:
-        return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=timezone.utc)
+        return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=UTC)
     except ValueError as exc:
         raise SignatureError("X-Sdk-Date must be yyyyMMddTHHmmssZ") from exc
 

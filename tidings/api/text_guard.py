@@ -19,8 +19,8 @@ from typing import Any
 
 from fastapi import Request
 
-from tidings.errors import invalid
 from tidings.domain.text import RULE, forbidden_character
+from tidings.errors import invalid
 
 PER_NUMBER_FIELDS = frozenset({"template_params"})
 

@@ -226,7 +226,7 @@ class CallbackDelivery:
             try:
                 await asyncio.wait_for(stop.wait(), every)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             try:
                 await self._renew()
@@ -304,7 +304,7 @@ class CallbackDelivery:
         t0 = time.monotonic()
         try:
             status = await asyncio.wait_for(self._post(url, body, headers), self._policy.total_timeout)
-        except (asyncio.TimeoutError, httpx.TimeoutException):
+        except (TimeoutError, httpx.TimeoutException):
             return self._failed(row, started, t0, None, f"timed out after {self._policy.total_timeout:g}s", unreachable=True)
         except httpx.TransportError as exc:
             return self._failed(row, started, t0, None, f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__, unreachable=True)

@@ -140,6 +140,6 @@ async def enqueue_json(
         return 0
     now = utcnow()
     subjects = subject_ids or [None] * len(payloads)
-    rows = [_row(tenant_id, formats.GENERIC_JSON, url, p, batch=False, events=1, subject_id=s, now=now) for p, s in zip(payloads, subjects)]
+    rows = [_row(tenant_id, formats.GENERIC_JSON, url, p, batch=False, events=1, subject_id=s, now=now) for p, s in zip(payloads, subjects, strict=True)]
     await _insert(session, rows, [])
     return len(rows)

@@ -50,7 +50,7 @@ class CallbackSettings(BaseSettings):
     retention_days: float = 7.0
 
     @classmethod
-    def load(cls, extra: dict[str, Any] | None = None) -> "CallbackSettings":
+    def load(cls, extra: dict[str, Any] | None = None) -> CallbackSettings:
         """Environment first, then the TOML ``[extra.callbacks]`` table for what it does not set."""
         env_set = cls().model_fields_set
         table = (extra or {}).get("callbacks", {}) or {}

@@ -43,7 +43,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             addresses = await asyncio.wait_for(
                 resolve_checked(host, port, allow_private=self.allow_private, resolver=self.resolver), timeout
             )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
         except CallbackUrlError as exc:
             raise httpcore.ConnectError(f"refused: {exc}") from None

@@ -19,9 +19,10 @@ receipt twice and every worker bound to the account may receive it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 # What a channel carries (``Channel.carries``): the products of
 # tidings.domain.routing.PRODUCTS.  Routing sends a product's messages only to

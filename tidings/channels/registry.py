@@ -20,8 +20,9 @@ once at start-up (``serve``, ``api`` and ``worker``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from tidings.channels.base import Channel
 from tidings.context import AppContext

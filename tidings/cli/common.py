@@ -10,7 +10,8 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -22,7 +23,7 @@ T = TypeVar("T")
 TENANT_HELP = "The tenant, by name (or id); default $TIDINGS_TENANT"
 
 
-def tenant_option(required: bool = True, help: str = TENANT_HELP) -> Any:  # noqa: A002
+def tenant_option(required: bool = True, help: str = TENANT_HELP) -> Any:
     """``--tenant NAME`` (``-t``): how every command names a tenant."""
     return typer.Option(... if required else None, "--tenant", "-t", envvar="TIDINGS_TENANT", show_envvar=False, help=help)
 
@@ -53,8 +54,8 @@ def run(fn: Callable[[AppContext], Awaitable[T]]) -> T:
     and exit status 1."""
     import asyncio
 
-    from tidings.errors import KooError
     from tidings.config import Settings
+    from tidings.errors import KooError
     from tidings.installed import build_context
     from tidings.store.migrate import ensure_current
 

@@ -94,7 +94,8 @@ def tenant_create(
     from tidings import accounts
 
     try:
-        created = run(lambda ctx: accounts.create_tenant(ctx, name, admin_name=admin_user, password=password, settings={"auto_approve": auto_approve} if auto_approve else {}))
+        initial = {"auto_approve": auto_approve} if auto_approve else {}
+        created = run(lambda ctx: accounts.create_tenant(ctx, name, admin_name=admin_user, password=password, settings=initial))
     except accounts.AccountError as exc:
         fail(str(exc))
     emit(created.as_dict())

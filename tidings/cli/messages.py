@@ -60,8 +60,8 @@ def list_(
 def show(msg_id: str, tenant: str = tenant_option()) -> None:
     """One message: text, parts, attempts, times, part reports, callbacks; a
     refused number's send_status with what it means."""
-    from tidings.errors import KooError
     from tidings.api.messages import _callbacks, summary
+    from tidings.errors import KooError
     from tidings.sms.accept import SEND_STATUS
     from tidings.store import messages as store
 

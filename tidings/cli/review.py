@@ -21,7 +21,7 @@ def list_(
     """The queue, most urgent (expedited) first, then oldest first."""
     from tidings.review import operator as ops
 
-    async def go(ctx):  # noqa: ANN001
+    async def go(ctx):
         tenant_id = await tenant_id_by_name(ctx, tenant) if tenant else None
         return await ops.list_reviews(ctx, state=None if state == "all" else state, object_type=object_type, tenant_id=tenant_id,
                                       object_id=object_id, limit=limit)

@@ -34,7 +34,7 @@ class DispatchConfig:
     expiry_interval: float = 1.0
 
     @classmethod
-    def from_settings(cls, extra: dict | None) -> "DispatchConfig":
+    def from_settings(cls, extra: dict | None) -> DispatchConfig:
         raw = (extra or {}).get("dispatch") or {}
         cfg = cls()
         names = {f.name for f in fields(cls)}

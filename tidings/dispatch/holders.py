@@ -107,7 +107,7 @@ class ReceiptHolding:
                     log.exception("channel %s: renewing the receipt lease failed; will retry", self.channel.name)
                 try:
                     await asyncio.wait_for(stop.wait(), every)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         finally:
             try:

@@ -21,13 +21,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from tidings.callbacks.outbox import enqueue_uplink
+from tidings.callbacks.receipts import ReceiptBatch, receipt_builders
 from tidings.channels.base import DeliveryReport, Uplink
 from tidings.context import AppContext
-from tidings.callbacks.receipts import ReceiptBatch, receipt_builders
 from tidings.meters import stream as meters
 from tidings.product import UplinkOwner, Uplinks
 from tidings.store import messages as store
@@ -129,7 +129,8 @@ class Intake:
                 status, code = final_status([p["status"] for p in parts])
                 desc = next((p["desc"] for p in parts if p["status"] == code), "")
                 reported = max(datetime.fromisoformat(p["at"]) for p in parts)
-                updates.append({"b_id": mid, "b_status": status, "b_code": code, "b_desc": desc[:255], "b_reported": reported, "b_parts": parts, "b_next": None})
+                updates.append({"b_id": mid, "b_status": status, "b_code": code, "b_desc": desc[:255], "b_reported": reported, "b_parts": parts,
+                                "b_next": None})
                 delivered = sum(1 for p in parts if p["status"] == DELIVRD)
                 if delivered:
                     billed.append(meters.MeterEvent(row.tenant_id, "sms", meters.SMS_PART_DELIVERED, delivered, mid, reported))
@@ -172,7 +173,7 @@ async def store_uplinks(ctx: AppContext, uplinks: Sequence[Uplink]) -> list[str]
                     owners[destination] = (route, owner)
                     break
     rows = []
-    for uid, u in zip(ids, uplinks):
+    for uid, u in zip(ids, uplinks, strict=True):
         found = owners.get(u.destination)
         owner = found[1] if found else None
         status = "unrouted" if owner is None else ("routed" if owner.url else "no_url")
@@ -192,7 +193,7 @@ async def store_uplinks(ctx: AppContext, uplinks: Sequence[Uplink]) -> list[str]
         )
     async with ctx.db.write() as session:
         await store.insert_uplinks(session, rows)
-        for row, u in zip(rows, uplinks):
+        for row, u in zip(rows, uplinks, strict=True):
             if row["status"] == "routed":
                 route, owner = owners[u.destination]
                 await enqueue_uplink(session, owner.tenant_id, route.kind, owner.url or "", route.form(row["id"], u), row["id"])

@@ -33,14 +33,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, Sequence
+from typing import Any
 
+from tidings.callbacks.receipts import ReceiptBatch, receipt_builders
 from tidings.channels.base import Channel, OutboundMessage, SubmitResult, TransactionalChannel
 from tidings.channels.registry import ChannelRegistry, RouteRequest, registry_of
 from tidings.channels.routing import enabled_channels
 from tidings.context import AppContext
-from tidings.callbacks.receipts import ReceiptBatch, receipt_builders
 from tidings.dispatch.config import FAIL, DispatchConfig
 from tidings.dispatch.holders import ReceiptHolding
 from tidings.dispatch.intake import Intake
@@ -200,7 +201,8 @@ class Dispatcher:
                 updates.append(self._update(row.id, SUBMITTED, row.expires_at, None, None, attempt, now, None, res.carrier_message_ids or None))
             elif res.outcome_unknown:
                 self.stats["unknown"] += 1
-                updates.append(self._update(row.id, UNKNOWN, now, "UNKNOWN", res.error_desc or "submit outcome unknown", attempt, now, None, res.carrier_message_ids or None))
+                updates.append(self._update(row.id, UNKNOWN, now, "UNKNOWN", res.error_desc or "submit outcome unknown", attempt, now, None,
+                                            res.carrier_message_ids or None))
             elif res.transient:
                 retry_at = now + timedelta(seconds=self.config.backoff(attempt, self._rng))
                 if attempt >= self.config.max_attempts or (row.expires_at is not None and retry_at >= row.expires_at):
@@ -212,7 +214,8 @@ class Dispatcher:
                     # Another route's channel is up: move it there now instead of waiting here.
                     self.stats["failed_over"] = self.stats.get("failed_over", 0) + 1
                     moves.append({"b_id": row.id, "b_channel": alt})
-                    updates.append(self._update(row.id, QUEUED, now, res.error_code, f"{res.error_desc or 'transient failure'}; moved to {alt}", attempt, None, None, None))
+                    desc = f"{res.error_desc or 'transient failure'}; moved to {alt}"
+                    updates.append(self._update(row.id, QUEUED, now, res.error_code, desc, attempt, None, None, None))
                 else:
                     self.stats["retried"] += 1
                     updates.append(self._update(row.id, QUEUED, retry_at, res.error_code, res.error_desc, attempt, None, None, None))
@@ -293,7 +296,8 @@ class Dispatcher:
                 if ids:
                     await store.mark_unknown(session, ids, now, "the worker submitting it stopped before recording the outcome")
                     self.stats["unknown"] += len(ids)
-                    log.warning("channel %s: %d messages were in flight when a worker stopped: now unknown (policy: %s)", self.channel.name, len(ids), self.policy)
+                    log.warning("channel %s: %d messages were in flight when a worker stopped: now unknown (policy: %s)",
+                                self.channel.name, len(ids), self.policy)
                     total += len(ids)
         return total
 
@@ -367,7 +371,7 @@ class Housekeeper:
                 log.exception("pipeline housekeeping failed")
             try:
                 await asyncio.wait_for(stop.wait(), self.interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 
@@ -414,7 +418,7 @@ class OrphanAdopter:
                 log.exception("re-routing orphaned messages failed")
             try:
                 await asyncio.wait_for(stop.wait(), self.interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 

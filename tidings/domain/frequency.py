@@ -33,8 +33,9 @@ Pure functions; the store keeps one :class:`Counter` per (tenant, scope, number)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import Any
 
 CODE = "code"
 NOTIFY = "notify"
@@ -141,7 +142,7 @@ class Windows:
     day: int
 
     @classmethod
-    def at(cls, epoch_seconds: float, day_offset_seconds: int = DEFAULT_DAY_OFFSET_HOURS * 3600) -> "Windows":
+    def at(cls, epoch_seconds: float, day_offset_seconds: int = DEFAULT_DAY_OFFSET_HOURS * 3600) -> Windows:
         t = int(epoch_seconds)
         return cls(minute=t // 60, hour=t // 3600, day=(t + day_offset_seconds) // 86400)
 

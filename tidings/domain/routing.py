@@ -38,8 +38,8 @@ about live channels.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from tidings.domain.carriers import CARRIERS, carrier_of
 

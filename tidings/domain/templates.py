@@ -119,7 +119,7 @@ def check_definition(content: str, declared: list[DeclaredVariable], template_ty
     if len(used) > MAX_VARIABLES:
         return f"template_content has {len(used)} variables; at most {MAX_VARIABLES} are allowed"
     if used and sorted(used) != list(range(1, len(used) + 1)):
-        return f"template_content variables must be numbered ${{1}}..${{{len(used)}}} without gaps; found {', '.join('${%d}' % n for n in sorted(used))}"
+        return f"template_content variables must be numbered ${{1}}..${{{len(used)}}} without gaps; found {', '.join(f'${{{n}}}' for n in sorted(used))}"
     seen: set[int] = set()
     for i, var in enumerate(declared):
         field = f"variable_attributes[{i}]"
@@ -153,7 +153,7 @@ def check_params(variables: tuple[TemplateVariable, ...] | list[TemplateVariable
     variable and its limit."""
     if len(params) != len(variables):
         return f"template_params has {len(params)} values but the template has {len(variables)} variables"
-    for var, value in zip(sorted(variables, key=lambda v: v.index), params):
+    for var, value in zip(sorted(variables, key=lambda v: v.index), params, strict=True):
         name = f"template_params[{var.index - 1}] (${{{var.index}}}, {var.type})"
         if not isinstance(value, str) or not value:
             return f"{name} must not be empty"

@@ -8,7 +8,7 @@ from tidings import review
 from tidings.context import AppContext
 
 
-def _described(ctx: AppContext, item, decisions=None) -> dict:  # noqa: ANN001
+def _described(ctx: AppContext, item, decisions=None) -> dict:
     """The item as operators see it, with the owning product's links (e.g. the
     card preview; Product.review_links, computed now since links may carry tokens)."""
     out = review.describe(item, decisions)

@@ -30,18 +30,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tidings.errors import KooError, invalid, not_found
 from tidings.channels.registry import RouteRequest, registry_of
 from tidings.context import AppContext
 from tidings.dispatch.config import DispatchConfig
 from tidings.domain import frequency, sms_text
 from tidings.domain.numbers import NumberError, normalize
 from tidings.domain.templates import SendTemplate, check_params, full_text, is_code_template, render
+from tidings.errors import KooError, invalid, not_found
 from tidings.ids import hex32
-from tidings.store import messages as store
-from tidings.store.models.pipeline import QUEUED, REJECTED
 from tidings.sms.codes import APP_SUSPENDED_CODE, SIGNATURE_STATE, TEMPLATE_NOT_FOUND
 from tidings.sms.queries import load_send_templates
+from tidings.store import messages as store
+from tidings.store.models.pipeline import QUEUED, REJECTED
 from tidings.timeutil import utcnow, wire_z
 
 ACCEPTED = "000000"
@@ -207,7 +207,7 @@ async def commit(
                 return replay(prior, operation, idempotency[1])
 
         keys = []
-        for (g, t, _r, _x, _p, kind), verdicts in zip(p.groups, p.verdicts):
+        for (_g, t, _r, _x, _p, kind), verdicts in zip(p.groups, p.verdicts, strict=True):
             scope = frequency.scope_key(t.signature_id, kind)
             keys.extend((scope, v.number) for v in verdicts if v.code == ACCEPTED)
         counters = await store.load_counters(session, tenant_id, list(dict.fromkeys(keys)))
@@ -216,7 +216,7 @@ async def commit(
         rows: list[dict[str, Any]] = []
         accepted = 0
         total = 0
-        for (g, t, _reason, text, parts, kind), verdicts in zip(p.groups, p.verdicts):
+        for (_g, t, _reason, text, parts, kind), verdicts in zip(p.groups, p.verdicts, strict=True):
             scope = frequency.scope_key(t.signature_id, kind)
             limits = frequency.limits_for(settings, kind, t.signature_id)
             for v in verdicts:

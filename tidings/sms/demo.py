@@ -27,7 +27,8 @@ async def create(ctx: AppContext, info: dict) -> None:
                            signature_source=0, is_involved_third="no")
         session.add(sig)
         await session.flush()
-        await review.submit(session, tenant_id=tenant_id, object_type=codes.OBJ_SIGNATURE, object_id=sig.id, actor=actor, title=sig.name, hooks=ctx.review_hooks)
+        await review.submit(session, tenant_id=tenant_id, object_type=codes.OBJ_SIGNATURE, object_id=sig.id, actor=actor, title=sig.name,
+                            hooks=ctx.review_hooks)
         ids: dict = {}
         described = []
         for key, name, content, variables in (

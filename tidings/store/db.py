@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -47,9 +47,8 @@ class Database:
             async with self._write() as session, session.begin():
                 yield session
             return
-        async with self._write_lock:
-            async with self._write() as session, session.begin():
-                yield session
+        async with self._write_lock, self._write() as session, session.begin():
+            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -59,7 +58,7 @@ def _sqlite_tuning(engine: AsyncEngine) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+    def _on_connect(dbapi_conn, _record):
         # Let SQLAlchemy's begin event decide how transactions start (pysqlite's
         # own implicit BEGIN would be deferred, which is what we must avoid).
         dbapi_conn.isolation_level = None
@@ -71,7 +70,7 @@ def _sqlite_tuning(engine: AsyncEngine) -> None:
         cur.close()
 
     @event.listens_for(sync_engine, "begin")
-    def _on_begin(conn):  # noqa: ANN001
+    def _on_begin(conn):
         if conn.get_execution_options().get("tidings_write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:

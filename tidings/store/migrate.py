@@ -69,7 +69,7 @@ async def ensure_current(db: Database) -> str | None:
         if current == head():
             return None
 
-        def _upgrade(sync_conn) -> None:  # noqa: ANN001
+        def _upgrade(sync_conn) -> None:
             from alembic import command
 
             cfg = alembic_config(db.url)

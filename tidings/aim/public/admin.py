@@ -25,8 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from tidings.aim import store
 from tidings.aim.public import LibraryError, PublicTemplate, check, library
 from tidings.aim.requests import CreateTemplate
-from tidings.errors import INVALID_PARAMETER, KooError, not_found
 from tidings.context import AppContext
+from tidings.errors import INVALID_PARAMETER, KooError, not_found
 from tidings.store.models.aim import AUDIT_APPROVED, MAKER_DISABLED, MAKER_ENABLED, AimTemplate, AimTemplateMaker
 from tidings.store.tenants import audit
 from tidings.timeutil import utcnow
@@ -51,7 +51,7 @@ def _fields(req: CreateTemplate, body: dict[str, Any], pages: str) -> dict[str, 
     }  # fmt: skip
 
 
-async def _write(session, tpl_id: str, req: CreateTemplate, body: dict[str, Any], pages: str) -> AimTemplate:  # noqa: ANN001
+async def _write(session, tpl_id: str, req: CreateTemplate, body: dict[str, Any], pages: str) -> AimTemplate:
     row = await session.get(AimTemplate, tpl_id)
     if row is not None and not row.public:
         raise _missing(tpl_id)  # a tenant's template id is no public template

@@ -15,7 +15,7 @@ from tidings.api.deps import Principal, ctx_of, operator_principal
 router = APIRouter(prefix="/admin/v1/aim/public-templates", tags=["admin: public templates"])
 
 
-def _view(request: Request, row) -> dict:  # noqa: ANN001
+def _view(request: Request, row) -> dict:
     ctx = ctx_of(request)
     return admin.view(row, preview_url(ctx.settings.base_url, ctx.box, row.id))
 

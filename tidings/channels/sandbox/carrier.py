@@ -31,8 +31,8 @@ import heapq
 import itertools
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from tidings.channels.base import SMS, ChannelEvents, DeliveryReport, OutboundMessage, PendingMessage, SubmitResult
 from tidings.timeutil import utcnow
@@ -59,7 +59,7 @@ class SandboxConfig:
     report_tick_ms: float = 50.0
 
     @classmethod
-    def from_settings(cls, extra: dict | None) -> "SandboxConfig":
+    def from_settings(cls, extra: dict | None) -> SandboxConfig:
         raw = dict((extra or {}).get("sandbox") or {})
         cfg = cls()
         if "latency_ms" in raw:
@@ -213,7 +213,7 @@ class SandboxCarrier:
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), wait)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 continue
             if self.config.report_tick_ms > 0:

@@ -66,7 +66,9 @@ def describe() -> list[dict]:
     """The table ``tidings sandbox numbers`` prints."""
     rows = [{"number": n, "behaviour": b.kind, "status": b.code, "meaning": b.desc} for n, b in MAGIC.items()]
     rows.append(
-        {"number": f"{FEATURE_PHONES[0]}-{FEATURE_PHONES[1]}", "behaviour": DELIVER, "status": "DELIVRD", "meaning": "a feature phone: delivered, not card-capable"}
+        {"number": f"{FEATURE_PHONES[0]}-{FEATURE_PHONES[1]}", "behaviour": DELIVER, "status": "DELIVRD",
+         "meaning": "a feature phone: delivered, not card-capable"}
     )
-    rows.append({"number": "any other valid mainland mobile", "behaviour": DELIVER, "status": "DELIVRD", "meaning": "delivered after the normal latency; card-capable"})
+    rows.append({"number": "any other valid mainland mobile", "behaviour": DELIVER, "status": "DELIVRD",
+                 "meaning": "delivered after the normal latency; card-capable"})
     return rows

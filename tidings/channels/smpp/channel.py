@@ -35,9 +35,10 @@ import asyncio
 import logging
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Literal, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from tidings.channels.base import SMS, ChannelEvents, DeliveryReport, OutboundMessage, SubmitResult, Uplink
 from tidings.domain import sms_text
@@ -55,7 +56,7 @@ UNKNOWN_OUTCOME = "UNKNOWN"  # SubmitResult.error_code when a part's fate is unk
 
 def _naive_utc(dt: datetime) -> datetime:
     """Reports and uplinks carry naive UTC, the platform's storage convention."""
-    return dt if dt.tzinfo is None else dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return dt if dt.tzinfo is None else dt.astimezone(UTC).replace(tzinfo=None)
 
 
 @dataclass(slots=True)

@@ -36,8 +36,9 @@ import enum
 import logging
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Literal
+from typing import Any, Literal
 
 from .pdu import INTERFACE_VERSION, CommandId, CommandStatus, FramingError, Pdu, status_name
 from .session import Request, Response, Session, SessionError, Unbound
@@ -82,7 +83,7 @@ class ClientConfig:
     stop_timeout: float = 2.0
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     ACCEPTED = "accepted"
     REFUSED = "refused"
     TRANSIENT = "transient"
@@ -159,7 +160,7 @@ class SmppClient:
         try:
             await asyncio.wait_for(self._bound.wait(), timeout)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     async def stop(self) -> None:
@@ -171,7 +172,7 @@ class SmppClient:
                 await asyncio.wait_for(self._handlers_idle.wait(), self.config.stop_timeout)
                 fut = self._request(Pdu(CommandId.UNBIND), self.config.stop_timeout)
                 await fut
-            except (asyncio.TimeoutError, SessionError, ConnectionError, RuntimeError):
+            except (TimeoutError, SessionError, ConnectionError, RuntimeError):
                 pass
         if self._writer is not None:
             self._writer.close()
@@ -191,7 +192,7 @@ class SmppClient:
                 bound_once = await self._connect_and_serve()
             except asyncio.CancelledError:
                 raise
-            except (OSError, asyncio.TimeoutError, BindError, FramingError, SessionError) as exc:
+            except (TimeoutError, OSError, BindError, FramingError, SessionError) as exc:
                 log.warning("smpp %s: connection failed: %s", self.name, exc)
             except Exception:  # never let the reconnect loop die
                 log.exception("smpp %s: unexpected error", self.name)
@@ -395,9 +396,8 @@ class SmppClient:
     async def submit(self, params: dict[str, Any], tlvs: dict[str, Any] | None = None,
                      command_id: int = CommandId.SUBMIT_SM) -> SubmitOutcome:
         """Submit one submit_sm (or data_sm); see the module docstring for outcomes."""
-        if not self._bound.is_set():
-            if not await self.wait_bound(self.config.not_bound_wait):
-                return SubmitOutcome(Outcome.TRANSIENT, reason="not bound")
+        if not self._bound.is_set() and not await self.wait_bound(self.config.not_bound_wait):
+            return SubmitOutcome(Outcome.TRANSIENT, reason="not bound")
         async with self._window:
             if self.config.mps > 0 or self._pause_until:
                 await self._take_token()

@@ -31,8 +31,9 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from datetime import datetime, timedelta, timezone
-from typing import Any, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -190,4 +191,4 @@ class DbReceiptMatcher:
 
 def _naive(dt: datetime) -> datetime:
     """Naive UTC, the storage convention."""
-    return dt if dt.tzinfo is None else dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return dt if dt.tzinfo is None else dt.astimezone(UTC).replace(tzinfo=None)

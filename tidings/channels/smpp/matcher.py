@@ -18,7 +18,8 @@ single-process use; it forgets everything on restart.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 from tidings.channels.base import DeliveryReport
 

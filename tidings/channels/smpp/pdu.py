@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import enum
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 HEADER = struct.Struct(">IIII")
 _U8 = struct.Struct(">B")

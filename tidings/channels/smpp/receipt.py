@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Literal
 
 IdTransform = Literal["none", "dec_to_hex", "hex_to_dec"]
@@ -113,7 +113,7 @@ def parse_fields(text: str) -> dict[str, str]:
     """Split receipt text into lowercase keys (``submit date``, ``done date``...)."""
     m = _STANDARD.match(text)
     if m is not None:
-        return {k: v for k, v in zip(_STANDARD_KEYS, m.groups()) if v is not None}
+        return {k: v for k, v in zip(_STANDARD_KEYS, m.groups(), strict=True) if v is not None}
     fields: dict[str, str] = {}
     matches = list(_KEY.finditer(text))
     for i, m in enumerate(matches):
@@ -128,7 +128,7 @@ def parse_fields(text: str) -> dict[str, str]:
     return fields
 
 
-def parse_date(value: str | None, tz: timezone = timezone.utc) -> datetime | None:
+def parse_date(value: str | None, tz: timezone = UTC) -> datetime | None:
     """YYMMDDhhmm (10), YYMMDDhhmmss (12) or YYYYMMDDhhmmss (14) digits."""
     if not value:
         return None
@@ -170,7 +170,7 @@ def parse_receipt(
     receipted_message_id: str | None = None,
     message_state: int | None = None,
     id_transform: IdTransform = "none",
-    tz: timezone = timezone.utc,
+    tz: timezone = UTC,
 ) -> Receipt | None:
     """A Receipt, or None when neither the text nor the TLVs carry an id."""
     fields = parse_fields(text)
@@ -211,7 +211,7 @@ def fast_delivered(
     receipted_message_id: str | None,
     message_state: int | None,
     id_transform: IdTransform = "none",
-    tz: timezone = timezone.utc,
+    tz: timezone = UTC,
 ) -> tuple[str, datetime | None, str] | None:
     """The common receipt without the full parse: typed TLVs that say
     DELIVERED (where the TLV wins over the text anyway, see parse_receipt).

@@ -24,8 +24,9 @@ application must answer itself (deliver_sm, submit_sm on the SMSC side...).
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import Literal
 
 from .pdu import (
     HEADER,

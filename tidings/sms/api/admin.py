@@ -28,7 +28,7 @@ class RangeBody(BaseModel):
     note: str = Field(default="", max_length=255)
 
     @model_validator(mode="after")
-    def _one_form(self) -> "RangeBody":
+    def _one_form(self) -> RangeBody:
         if self.prefix is not None:
             if self.suffix_digits is None:
                 raise ValueError("suffix_digits is required with prefix")

@@ -18,9 +18,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 
 from tidings.api.deps import Principal, ctx_of, tenant_principal
-from tidings.errors import KooError, invalid
 from tidings.api.paging import MAX_OFFSET
 from tidings.callbacks import urls
+from tidings.errors import KooError, invalid
 from tidings.filing import require_filing
 from tidings.sms import codes, queries
 from tidings.store.models.sms import APP_LAUNCHED, SmsApp

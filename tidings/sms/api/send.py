@@ -33,10 +33,10 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from tidings.api.deps import Principal, ctx_of, tenant_principal
-from tidings.errors import KooError, invalid
-from tidings.sms import accept
 from tidings.dispatch.worker import wake
+from tidings.errors import KooError, invalid
 from tidings.ratelimit import retry_after_header
+from tidings.sms import accept
 
 # 409: a reused X-Idempotency-Key with another body (documented in the served OpenAPI).
 router = APIRouter(responses={409: {"description": "X-Idempotency-Key reused"}})

@@ -23,14 +23,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from tidings import review
-from tidings.api.deps import accepts_unsigned_payload, Principal, ctx_of, tenant_principal
-from tidings.errors import KooError, invalid
+from tidings import review, storage
+from tidings.api.deps import Principal, accepts_unsigned_payload, ctx_of, tenant_principal
 from tidings.api.openapi import UPLOAD_BODY
+from tidings.errors import KooError, invalid
+from tidings.sms import codes, lifecycle, queries
 from tidings.sms.api.apps import count_and_page, paging, time_window
 from tidings.storage import read_upload, save_document
-from tidings.sms import codes, lifecycle, queries
-from tidings import storage
 from tidings.store.filters import where_given
 from tidings.store.models.sms import SIG_PENDING_REVIEW, SIG_REVIEW_NOT_PASS, SmsApp, SmsSignature
 from tidings.store.tenants import audit

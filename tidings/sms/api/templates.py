@@ -28,10 +28,10 @@ from sqlalchemy import select
 
 from tidings import review
 from tidings.api.deps import Principal, ctx_of, tenant_principal
-from tidings.errors import KooError, invalid
-from tidings.sms.api.apps import count_and_page, paging, time_window
 from tidings.domain import templates as rules
+from tidings.errors import KooError, invalid
 from tidings.sms import codes, lifecycle, queries
+from tidings.sms.api.apps import count_and_page, paging, time_window
 from tidings.store.filters import where_given
 from tidings.store.models.sms import SIG_REVIEW_NOT_PASS, TPL_REJECT, TPL_REVIEWING, SmsApp, SmsSignature, SmsTemplate
 from tidings.store.tenants import audit
