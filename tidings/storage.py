@@ -32,7 +32,6 @@ from typing import Protocol
 import filetype
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
 
 from tidings.context import AppContext
 from tidings.errors import KooError
@@ -229,22 +228,6 @@ async def save_document(ctx: AppContext, *, tenant_id: str, purpose: str, file_n
     except BaseException:
         await store.delete(key)
         raise
-
-
-async def read_upload(request: Request, field: str = "file") -> tuple[str, bytes]:
-    """The named part of a multipart request: (file name, bytes)."""
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        raise UploadError(FILE_EMPTY, f"Invalid parameter {field}: send the file as multipart/form-data in a part named {field!r}")
-    form = await request.form()
-    try:
-        part = form.get(field)
-        if part is None or isinstance(part, str):
-            raise UploadError(FILE_EMPTY, f"Invalid parameter {field}: the multipart part {field!r} with a file is required")
-        data = await part.read()
-        return part.filename or "", data
-    finally:
-        await form.close()
 
 
 async def get_file(session: AsyncSession, tenant_id: str, file_id: str, field: str = "file_id") -> StoredFile:

@@ -15,9 +15,10 @@ from pydantic import BaseModel, Field
 from tidings import filing
 from tidings.api.deps import Principal, accepts_unsigned_payload, ctx_of, require_tenant_admin, tenant_principal
 from tidings.api.openapi import UPLOAD_BODY
+from tidings.api.uploads import read_upload
 from tidings.domain.filing import DOCUMENT_TYPES, check_area
 from tidings.errors import invalid
-from tidings.storage import read_upload, save_document
+from tidings.storage import save_document
 
 router = APIRouter(prefix="/tidings/v1/filings", tags=["tidings: filing"])
 

@@ -26,10 +26,11 @@ from sqlalchemy import select
 from tidings import review, storage
 from tidings.api.deps import Principal, accepts_unsigned_payload, ctx_of, tenant_principal
 from tidings.api.openapi import UPLOAD_BODY
+from tidings.api.uploads import read_upload
 from tidings.errors import KooError, invalid
 from tidings.sms import codes, lifecycle, queries
 from tidings.sms.api.apps import count_and_page, paging, time_window
-from tidings.storage import read_upload, save_document
+from tidings.storage import save_document
 from tidings.store.filters import where_given
 from tidings.store.models.sms import SIG_PENDING_REVIEW, SIG_REVIEW_NOT_PASS, SmsApp, SmsSignature
 from tidings.store.tenants import audit
