@@ -114,7 +114,7 @@ class Product:
     services: Callable[[AppContext], Sequence[Service]] | None = None
     # Run once in the API process at start-up, before the first request (the
     # shipped public templates).
-    on_start: Sequence[Callable[[AppContext], Awaitable[None]]] = ()
+    on_start: Sequence[Callable[[AppContext], Awaitable[object]]] = ()
     # Finishes the demo tenant's setup on the first ``serve``; writes what it made into ``info``.
     demo: DemoHook | None = None
     # Lines the start-up banner shows about what ``demo`` made.

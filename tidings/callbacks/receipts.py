@@ -32,7 +32,7 @@ def receipt_builders(products: Sequence[Product]) -> dict[str, Receipts]:
 class ReceiptBatch:
     def __init__(self, builders: Mapping[str, Receipts]) -> None:
         self._builders = builders
-        self._items: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        self._items: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         self._fmt = TimeFormat()
 
     def add(self, row: Any, *, seq: int, total: int, status: str, desc: str, send_time: datetime | None, receive_time: datetime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, fields
+from typing import Any
 
 RESUBMIT = "resubmit"  # at-least-once: a submit whose outcome is unknown is sent again
 FAIL = "fail"  # at-most-once: it is failed with status code UNKNOWN
@@ -28,13 +29,13 @@ class DispatchConfig:
     # Expiry of undelivered messages for channels that set none themselves.
     validity_seconds: float = 48 * 3600.0
     # Per channel: {"smpp-a": "fail"}; channels not named resubmit.
-    unknown_policy: dict | None = None
+    unknown_policy: dict[str, str] | None = None
     # Concurrent dispatch loops per channel (PostgreSQL; SQLite has one writer).
     loops: int = 1
     expiry_interval: float = 1.0
 
     @classmethod
-    def from_settings(cls, extra: dict | None) -> DispatchConfig:
+    def from_settings(cls, extra: dict[str, Any] | None) -> DispatchConfig:
         raw = (extra or {}).get("dispatch") or {}
         cfg = cls()
         names = {f.name for f in fields(cls)}
@@ -45,9 +46,9 @@ class DispatchConfig:
         return cfg
 
     def policy_for(self, channel: str) -> str:
-        return (self.unknown_policy or {}).get(channel, RESUBMIT)
+        return str((self.unknown_policy or {}).get(channel, RESUBMIT))
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds before retry number ``attempt`` (1 = after the first failure)."""
         delay = min(self.backoff_cap, self.backoff_base * (2 ** max(0, attempt - 1)))
-        return delay * (0.5 + 0.5 * (rng or random).random())
+        return float(delay * (0.5 + 0.5 * (rng or random).random()))

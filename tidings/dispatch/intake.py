@@ -23,6 +23,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.callbacks.outbox import enqueue_uplink
 from tidings.callbacks.receipts import ReceiptBatch, receipt_builders
@@ -47,13 +50,11 @@ def final_status(codes: list[str]) -> tuple[str, str]:
     return DELIVERED, DELIVRD
 
 
-def _part(seq: int, r: DeliveryReport | None, code: str = "", desc: str = "", at: datetime | None = None) -> dict:
-    if r is not None:
-        code, desc, at = r.status, r.description, r.done_at
+def _part(seq: int, code: str, desc: str, at: datetime) -> dict[str, Any]:
     return {"seq": seq, "status": code, "desc": desc, "at": at.isoformat(timespec="milliseconds")}
 
 
-def part_seq(row, report: DeliveryReport, taken: set[int]) -> int:
+def part_seq(row: Any, report: DeliveryReport, taken: set[int]) -> int:
     """Which part a report is for: the one its channel named, else the first
     part not yet reported."""
     if report.part:
@@ -79,12 +80,12 @@ class Intake:
         async with self.ctx.db.write() as session:
             await self._store_reports(session, reports)
 
-    async def _store_reports(self, session, reports: Sequence[DeliveryReport]) -> None:
+    async def _store_reports(self, session: AsyncSession, reports: Sequence[DeliveryReport]) -> None:
         rows = await store.load_for_reports(session, list({r.message_id for r in reports if r.message_id}))
 
-        parts_of: dict[str, list[dict]] = {}
+        parts_of: dict[str, list[dict[str, Any]]] = {}
         receipts = ReceiptBatch(self.receipts)
-        touched: dict[str, object] = {}
+        touched: dict[str, Any] = {}
         # Single-part messages (nearly all) are final with their one report:
         # they are grouped by outcome and finalized with one UPDATE per group.
         alike: dict[tuple[str, str, datetime], list[str]] = defaultdict(list)
@@ -92,7 +93,7 @@ class Intake:
         for r in reports:
             mid = r.message_id
             row = rows.get(mid) if mid else None
-            if row is None:
+            if mid is None or row is None:
                 self.unmatched += 1
                 log.warning("report %s/%s on %s matches no message", r.message_id, r.carrier_message_id, r.channel)
                 continue
@@ -117,11 +118,11 @@ class Intake:
             if seq in taken or seq > row.parts:
                 self.duplicates += 1
                 continue
-            parts.append(_part(seq, r))
+            parts.append(_part(seq, r.status, r.description, r.done_at))
             touched[mid] = row
             receipts.add(row, seq=seq, total=row.parts, status=r.status, desc=r.description, send_time=row.submitted_at, receive_time=r.done_at)
 
-        updates: list[dict] = []
+        updates: list[dict[str, Any]] = []
         for mid, row in touched.items():
             parts = parts_of[mid]
             if len(parts) >= row.parts:
@@ -140,7 +141,7 @@ class Intake:
                 )
         for (code, desc, done_at), ids in alike.items():
             status, code = final_status([code])
-            part = _part(1, None, code, desc, done_at)
+            part = _part(1, code, desc, done_at)
             await store.finalize_alike(session, ids, status, code, desc[:255], done_at, [part])
         await store.record_reports(session, updates)
         await receipts.enqueue(session)
@@ -172,7 +173,7 @@ async def store_uplinks(ctx: AppContext, uplinks: Sequence[Uplink]) -> list[str]
                 if owner is not None:
                     owners[destination] = (route, owner)
                     break
-    rows = []
+    rows: list[dict[str, Any]] = []
     for uid, u in zip(ids, uplinks, strict=True):
         found = owners.get(u.destination)
         owner = found[1] if found else None

@@ -34,8 +34,10 @@ import asyncio
 import logging
 import random
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.callbacks.receipts import ReceiptBatch, receipt_builders
 from tidings.channels.base import Channel, OutboundMessage, SubmitResult, TransactionalChannel
@@ -48,6 +50,9 @@ from tidings.dispatch.intake import Intake
 from tidings.store import messages as store
 from tidings.store.models.pipeline import EXPIRED, FAILED, QUEUED, SUBMITTED, UNKNOWN
 from tidings.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from tidings.runtime import Service
 
 log = logging.getLogger("tidings.dispatch")
 
@@ -171,20 +176,21 @@ class Dispatcher:
             await self._record(session, live, results, utcnow(), [])
         return len(rows)
 
-    def _split_expired(self, rows: Sequence[Any], now) -> tuple[list[Any], list[Any]]:
-        live, late = [], []
+    def _split_expired(self, rows: Sequence[Any], now: datetime) -> tuple[list[Any], list[Any]]:
+        live: list[Any] = []
+        late: list[Any] = []
         for r in rows:
             (late if r.expires_at is not None and r.expires_at <= now else live).append(r)
         return live, late
 
     # --- recording -------------------------------------------------------------------
-    async def _record(self, session, rows: Sequence[Any], results: Sequence[SubmitResult], now, late: Sequence[Any]) -> None:
+    async def _record(self, session: AsyncSession, rows: Sequence[Any], results: Sequence[SubmitResult], now: datetime, late: Sequence[Any]) -> None:
         by_id = {r.message_id: r for r in results}
         alike: list[str] = []
-        updates: list[dict] = []
+        updates: list[dict[str, Any]] = []
         carrier_rows: list[tuple[str, str, int]] = []
         receipts = ReceiptBatch(self.receipts)
-        moves: list[dict] = []
+        moves: list[dict[str, Any]] = []
         for row in rows:
             res = by_id.get(row.id)
             attempt = row.attempts + 1
@@ -241,7 +247,7 @@ class Dispatcher:
         if unknown:
             log.warning("channel %s: %d submits with unknown outcome (policy: %s)", self.channel.name, unknown, self.policy)
 
-    def _failover(self, row, res: SubmitResult) -> str | None:
+    def _failover(self, row: Any, res: SubmitResult) -> str | None:
         """The next route's channel for a transient refusal (the operator's routes);
         not when a part was already accepted here (moving would resend it)."""
         if res.carrier_message_ids:
@@ -249,7 +255,8 @@ class Dispatcher:
         return registry_of(self.ctx).failover(row.product, row.number, self.channel.name)
 
     @staticmethod
-    def _update(mid, status, next_at, code, desc, attempts, submitted, reported, carrier) -> dict:
+    def _update(mid: str, status: str, next_at: datetime | None, code: str | None, desc: str | None, attempts: int,
+                submitted: datetime | None, reported: datetime | None, carrier: list[str] | None) -> dict[str, Any]:
         return {
             "b_id": mid,
             "b_status": status,
@@ -262,9 +269,10 @@ class Dispatcher:
             "b_carrier": carrier,
         }
 
-    async def _fail_unknown(self, session, rows: Sequence[Any], now) -> None:
+    async def _fail_unknown(self, session: AsyncSession, rows: Sequence[Any], now: datetime) -> None:
         desc = "submit outcome unknown after a crash or disconnect; failed by the channel's at-most-once policy"
-        updates, receipts = [], ReceiptBatch(self.receipts)
+        updates: list[dict[str, Any]] = []
+        receipts = ReceiptBatch(self.receipts)
         for row in rows:
             updates.append(self._update(row.id, FAILED, None, "UNKNOWN", desc, row.attempts, None, now, None))
             receipts.add_unreported(row, "UNKNOWN", desc, now)
@@ -301,7 +309,7 @@ class Dispatcher:
                     total += len(ids)
         return total
 
-    async def _expire_rows(self, session, updates: list[dict]) -> None:
+    async def _expire_rows(self, session: AsyncSession, updates: list[dict[str, Any]]) -> None:
         # record_outcomes only moves messages out of queued/submitting/unknown;
         # expiry moves them out of submitted.
         from sqlalchemy import bindparam, update
@@ -422,14 +430,14 @@ class OrphanAdopter:
                 pass
 
 
-def pipeline_services(ctx: AppContext) -> list:
+def pipeline_services(ctx: AppContext) -> list[Service]:
     """The pipeline's services for build_services: channels, one dispatcher
     (or ``dispatch.loops`` on PostgreSQL) per channel, housekeeping."""
     config = DispatchConfig.from_settings(ctx.settings.extra)
     registry = registry_of(ctx)
     intake = Intake(ctx)
     ctx.intake = intake
-    services: list = [ChannelHost(ctx, registry, intake)]
+    services: list[Service] = [ChannelHost(ctx, registry, intake)]
     loops = 1 if ctx.db.is_sqlite else max(1, config.loops)
     dispatchers = []
     for ch in registry.channels():

@@ -107,7 +107,8 @@ async def plan(ctx: AppContext, tenant_id: str, settings: dict, groups: list[Gro
             raise KooError(APP_SUSPENDED_CODE, f"SMS application {t.app_id} of template {g.template_id} is suspended by operations")
         if not t.signature_approved or not t.channel_num:
             raise KooError(SIGNATURE_STATE, f"The signature {t.signature_name} of template {g.template_id} is not approved (no channel number yet)")
-    effective = channel_num or templates[groups[0].template_id].channel_num
+    # Every template's signature has a channel number (checked above).
+    effective = channel_num or templates[groups[0].template_id].channel_num or ""
     for g in groups:
         t = templates[g.template_id]
         if t.channel_num != effective:
@@ -206,10 +207,10 @@ async def commit(
             if prior is not None:
                 return replay(prior, operation, idempotency[1])
 
-        keys = []
+        keys: list[tuple[str, str]] = []
         for (_g, t, _r, _x, _p, kind), verdicts in zip(p.groups, p.verdicts, strict=True):
             scope = frequency.scope_key(t.signature_id, kind)
-            keys.extend((scope, v.number) for v in verdicts if v.code == ACCEPTED)
+            keys.extend((scope, v.number) for v in verdicts if v.code == ACCEPTED and v.number is not None)
         counters = await store.load_counters(session, tenant_id, list(dict.fromkeys(keys)))
         changed: dict[tuple[str, str], frequency.Counter] = {}
 
@@ -221,7 +222,7 @@ async def commit(
             limits = frequency.limits_for(settings, kind, t.signature_id)
             for v in verdicts:
                 total += 1
-                if v.code == ACCEPTED and not limits.unlimited:
+                if v.code == ACCEPTED and v.number is not None and not limits.unlimited:
                     key = (scope, v.number)
                     after = frequency.admit(counters.get(key), limits, windows)
                     if after is None:
@@ -232,7 +233,7 @@ async def commit(
                 channel = ""
                 if ok:
                     accepted += 1
-                    channel = registry.default if registry.trivial else registry.route(RouteRequest(tenant_id, v.number, p.channel_num))
+                    channel = registry.default if registry.trivial else registry.route(RouteRequest(tenant_id, v.number or "", p.channel_num))
                 rows.append(
                     {
                         "id": v.msg_id,

@@ -86,7 +86,7 @@ def csrf_token(request: Request) -> str:
     return token if 20 <= len(token) <= 64 else secrets.token_urlsafe(24)
 
 
-def set_csrf_cookie(response, token: str) -> None:  # noqa: ANN001
+def set_csrf_cookie(response, token: str) -> None:
     response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/phone")
 
 

@@ -38,6 +38,12 @@ class RangeBody(BaseModel):
             raise ValueError("give first and last, or prefix and suffix_digits")
         return self
 
+    @property
+    def bounds(self) -> tuple[str, str]:
+        """First and last number (the validator has made sure both are there)."""
+        assert self.first is not None and self.last is not None
+        return self.first, self.last
+
 
 def app_admin_view(app) -> dict:
     from tidings.sms.api.apps import app_view
@@ -74,7 +80,7 @@ async def list_ranges(request: Request, op: Principal = Depends(operator_princip
 async def add_range(body: RangeBody, request: Request, op: Principal = Depends(operator_principal)) -> dict:
     async with ctx_of(request).db.write() as session:
         try:
-            rng = await pool.add_range(session, body.first, body.last, op.actor, body.note)
+            rng = await pool.add_range(session, *body.bounds, op.actor, body.note)
         except pool.PoolError as exc:
             raise invalid("range", str(exc)) from None
         return {"range_id": rng.id, "first": rng.first, "last": rng.last, "note": rng.note}
