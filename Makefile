@@ -5,13 +5,23 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup browser peers bench clean
+.PHONY: run test lint setup browser peers bench clean
 
 run: setup
 	$(BIN)/tidings serve
 
-test: setup browser peers
+# The gates first (seconds), then the suite; the ten slowest tests are printed so drift shows.
+test: setup browser peers lint
 	$(BIN)/python -m pytest --durations=10 $(PYTEST_ARGS)
+
+# Lint and import order (ruff), types (mypy: strict on the shared mechanisms'
+# interfaces, checked elsewhere), and the layers (import-linter: shared
+# mechanisms import no product, no HTTP layer, no web framework).
+# Configuration in pyproject.toml.
+lint: setup
+	$(BIN)/ruff check tidings tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 setup: $(STAMP)
 
