@@ -37,7 +37,7 @@ class AttackerSite:
                 '<script>document.getElementById("f").submit()</script>').encode()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
                 self.send_header("Content-Length", str(len(page)))
