@@ -253,3 +253,10 @@ def test_auto_approve_tenant_and_the_cli(server: Server):
     assert (one["tenant_id"], one["card_id"], one["deleted"]) == (plain.tenant_id, "Video", False) and json.loads(one["pages"])
     swept = server.cli_json("aim", "sweep")
     assert swept["day"] and swept["purged"] == 0  # ran now, or the server's sweeper already ran today
+
+
+def test_the_demo_tenant_has_an_approved_card(server: Server):
+    demo = server.sdk(server.demo)
+    mine = listed(demo, tpl_type="private", tpl_name="Demo offer card").templates
+    assert len(mine) == 1 and (mine[0].card_id, mine[0].audit_state, mine[0].tpl_state) == ("StandardImageAndText", 2, 1)
+    assert server.bootstrap["aim"]["tpl_id"] == mine[0].tpl_id

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from tidings.aim import materials, mp4
+from tidings.aim.queries import referenced_ids
 from tidings.aim.requests import UploadMaterial
-from tidings.aim.store import referenced_ids
 from tidings.aim.sweeper import sweep_once
 from tidings.config import Settings
 from tidings.context import AppContext

@@ -21,14 +21,14 @@ app.add_typer(public_cli.app, name="public", help="Public templates every tenant
 @app.command("templates")
 def templates(tenant: str = tenant_option(), limit: int = typer.Option(100, min=1, max=1000)) -> None:
     """A tenant's templates with their review and per-maker state."""
-    from tidings.aim import store
+    from tidings.aim import queries, views
 
     async def go(ctx: AppContext) -> dict:
         tenant_id = await tenant_id_by_name(ctx, tenant)
         async with ctx.db.read() as session:
-            rows, total = await store.list_templates(session, tenant_id, store.TemplateFilter(tpl_type="private"), 0, limit)
-            makers = await store.makers_of(session, [t.id for t in rows])
-        return {"total": total, "templates": [store.template_view(t, makers[t.id], ctx.settings.base_url, ctx.box, only_status=True) for t in rows]}
+            rows, total = await queries.list_templates(session, tenant_id, queries.TemplateFilter(tpl_type="private"), 0, limit)
+            makers = await queries.makers_of(session, [t.id for t in rows])
+        return {"total": total, "templates": [views.template_view(t, makers[t.id], ctx.settings.base_url, ctx.box, only_status=True) for t in rows]}
 
     emit(run(go))
 
@@ -36,7 +36,7 @@ def templates(tenant: str = tenant_option(), limit: int = typer.Option(100, min=
 @app.command("show")
 def show(tpl_id: str) -> None:
     """One template (any tenant's) with its stored pages and makers."""
-    from tidings.aim import store
+    from tidings.aim import codes, queries, views
     from tidings.errors import KooError
     from tidings.store.models.aim import AimTemplate
 
@@ -44,9 +44,9 @@ def show(tpl_id: str) -> None:
         async with ctx.db.read() as session:
             tpl = await session.get(AimTemplate, tpl_id)
             if tpl is None:
-                raise KooError(store.TEMPLATE_NOT_FOUND, "Smart-message template does not exist")
-            makers = (await store.makers_of(session, [tpl.id]))[tpl.id]
-        view = store.template_view(tpl, makers, ctx.settings.base_url, ctx.box, only_status=False)
+                raise KooError(codes.TEMPLATE_NOT_FOUND, "Smart-message template does not exist")
+            makers = (await queries.makers_of(session, [tpl.id]))[tpl.id]
+        view = views.template_view(tpl, makers, ctx.settings.base_url, ctx.box, only_status=False)
         return {**view, "tenant_id": tpl.tenant_id, "public": tpl.public, "deleted": tpl.deleted_at is not None}
 
     emit(run(go))
@@ -57,13 +57,13 @@ def quota(tenant: str = tenant_option()) -> None:
     """Material space used (recycle bin included) and the tenant's limit."""
     from sqlalchemy import select
 
-    from tidings.aim import materials, store
+    from tidings.aim import materials, queries
     from tidings.store.models.core import Tenant
 
     async def go(ctx: AppContext) -> dict:
         tenant_id = await tenant_id_by_name(ctx, tenant)
         async with ctx.db.read() as session:
-            used = await store.quota_used(session, tenant_id)
+            used = await queries.quota_used(session, tenant_id)
             settings = (await session.execute(select(Tenant.settings).where(Tenant.id == tenant_id))).scalar_one()
         return {"tenant": tenant, "used_bytes": used, "limit_bytes": materials.quota_of(ctx.settings, settings or {})}
 

@@ -34,7 +34,19 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tidings.aim import covers, mp4, store
+from tidings.aim import covers, mp4, queries
+from tidings.aim.codes import (
+    FETCH_FAILED,
+    MATERIAL_NOT_FOUND,
+    QUOTA,
+    THUMBNAIL_TOO_LARGE,
+    TOO_LARGE,
+    TOO_MANY_PIXELS,
+    URL_EXTENSION,
+    URL_SCHEME,
+    WRONG_RATE,
+    WRONG_TYPE,
+)
 from tidings.aim.layouts import IMAGE_RATES
 from tidings.aim.requests import UploadMaterial
 from tidings.aim.rules import rate_matches
@@ -47,18 +59,6 @@ from tidings.storage import MAX_PIXELS, ImageRefused, image_size, sniff
 from tidings.store.models.aim import AimMaterial
 from tidings.store.tenants import audit
 from tidings.timeutil import utcnow
-
-# Error codes (docs/errors.md, "Smart-message materials").
-MATERIAL_NOT_FOUND = "KM.80020016"
-URL_SCHEME = "KM.80020018"  # upstream: the file URL must start with http or https
-THUMBNAIL_TOO_LARGE = "KM.80020019"  # upstream: image size must not exceed 100 KB
-TOO_LARGE = "KM.80020010"
-WRONG_TYPE = "KM.80020011"
-WRONG_RATE = "KM.80020012"
-QUOTA = "KM.80020013"
-FETCH_FAILED = "KM.80020014"
-URL_EXTENSION = "KM.80020015"
-TOO_MANY_PIXELS = "KM.80020017"
 
 MB = 1024 * 1024
 LIMITS = {"image": 2 * MB, "video": 7 * MB, "thumbnail": 100 * 1024}
@@ -253,9 +253,9 @@ async def save(ctx: AppContext, *, tenant_id: str, tenant_settings: dict, actor:
         raise MaterialError("KM.90016414", "Invalid parameter material_id: required when resource_type is thumbnail (the video's material_id)")
     quota = quota_of(ctx.settings, tenant_settings)
     async with ctx.db.read() as session:
-        if body.resource_type == "thumbnail" and await store.own_material(session, tenant_id, body.material_id or "", resource_type="video") is None:
+        if body.resource_type == "thumbnail" and await queries.own_material(session, tenant_id, body.material_id or "", resource_type="video") is None:
             raise MaterialError(MATERIAL_NOT_FOUND, "Invalid parameter material_id: video material does not exist")
-        used = await store.quota_used(session, tenant_id)
+        used = await queries.quota_used(session, tenant_id)
     data, declared, name = await read_upload(ctx.settings, body)
     found = inspect(body.resource_type, data, image_rate=body.image_rate, file_name=name, declared=declared)
     cover = await asyncio.to_thread(covers.first_frame, data) if found.kind == "mp4" else None
@@ -274,13 +274,13 @@ async def save(ctx: AppContext, *, tenant_id: str, tenant_settings: dict, actor:
             written.append(cover_key)
             await files.put(cover_key, cover.data)
         async with ctx.db.write() as session:
-            _check_quota(await store.quota_used(session, tenant_id), size, quota)  # again: a parallel upload may have landed
+            _check_quota(await queries.quota_used(session, tenant_id), size, quota)  # again: a parallel upload may have landed
             primary = False
             if body.resource_type == "thumbnail":
-                video = await store.own_material(session, tenant_id, body.material_id or "", resource_type="video")
+                video = await queries.own_material(session, tenant_id, body.material_id or "", resource_type="video")
                 if video is None:
                     raise MaterialError(MATERIAL_NOT_FOUND, "Invalid parameter material_id: video material does not exist")
-                primary = not any(t.is_primary for t in (await store.thumbnails_of(session, [video.id]))[video.id])
+                primary = not any(t.is_primary for t in (await queries.thumbnails_of(session, [video.id]))[video.id])
             rate = found.image_rate or (_nearest_rate(found.width, found.height) if found.width else None)
             file_name = (name or f"{material_id}.{found.kind}")[:200]
             row = AimMaterial(id=material_id, tenant_id=tenant_id, aim_resource_id=new_resource_id(), resource_type=body.resource_type,

@@ -9,7 +9,7 @@ the link may look, as with upstream's QR preview.  A wrong token and an
 unknown template answer the same 404.
 
 A tenant's materials are drawn from ``/aim/materials/{aim_resource_id}`` (the
-unguessable id, no listing; tidings/aim/api.py), only those of the template's
+unguessable id, no listing; tidings/aim/api/materials.py), only those of the template's
 own tenant that are live.  Shipped public pictures are at ``/aim/public/<name>.png``.
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from tidings.aim import public, store
+from tidings.aim import public, queries, views
 from tidings.aim.render import CardError, Resolver, render_card, render_document
 from tidings.api.deps import ctx_of
 from tidings.store.models.aim import AimTemplate
@@ -44,7 +44,7 @@ _MATERIAL_ID = re.compile(r'"(\d{6,36})"')
 
 def resolver(paths: dict[str, str]) -> Resolver:
     """Material ids -> where they are served (``paths``: the template tenant's
-    live materials, :func:`tidings.aim.store.material_paths`); shipped ``pub-``
+    live materials, :func:`tidings.aim.queries.material_paths`); shipped ``pub-``
     names -> their files; web URLs as they are (the tenant's own server)."""
 
     def resolve(src: str) -> str | None:
@@ -59,7 +59,7 @@ def resolver(paths: dict[str, str]) -> Resolver:
 
 def review_links(ctx, item) -> dict[str, str]:
     """The card preview of a template under review (Product.review_links)."""
-    return {"preview_url": store.preview_url(ctx.settings.base_url, ctx.box, item.object_id)}
+    return {"preview_url": views.preview_url(ctx.settings.base_url, ctx.box, item.object_id)}
 
 
 
@@ -69,7 +69,7 @@ def _not_found() -> Response:
 
 async def _template(request: Request, tpl_id: str, token: str) -> AimTemplate | None:
     ctx = ctx_of(request)
-    if not hmac.compare_digest(token.encode(), store.preview_token(ctx.box, tpl_id).encode()):
+    if not hmac.compare_digest(token.encode(), views.preview_token(ctx.box, tpl_id).encode()):
         return None
     async with ctx.db.read() as session:
         tpl = await session.get(AimTemplate, tpl_id)
@@ -87,8 +87,8 @@ async def preview(request: Request, tpl_id: str, token: str = Query(default="", 
     if tpl is None:
         return _not_found()
     async with ctx_of(request).db.read() as session:
-        makers = (await store.makers_of(session, [tpl.id]))[tpl.id]
-        paths = await store.material_paths(session, tpl.tenant_id, set(_MATERIAL_ID.findall(tpl.pages)))
+        makers = (await queries.makers_of(session, [tpl.id]))[tpl.id]
+        paths = await queries.material_paths(session, tpl.tenant_id, set(_MATERIAL_ID.findall(tpl.pages)))
     values = examples(tpl)
     card, problem = None, ""
     try:

@@ -8,18 +8,21 @@ from tidings.product import CliGroup, Entry, Product
 
 
 def load() -> Product:
-    from tidings.aim import api, preview, store
+    from tidings.aim import codes, demo, lifecycle, preview
+    from tidings.aim.api import materials, templates
     from tidings.aim.public import admin as public_admin
     from tidings.aim.public import api as public_api
     from tidings.aim.sweeper import MaterialSweeper
 
     return Product(
         name="aim",
-        routers=(api.router, public_api.router, preview.router),
-        review_hooks={store.OBJ_TEMPLATE: store.on_decision},
-        review_links={store.OBJ_TEMPLATE: preview.review_links},
+        routers=(templates.router, materials.router, public_api.router, preview.router),
+        review_hooks={codes.OBJ_TEMPLATE: lifecycle.on_decision},
+        review_links={codes.OBJ_TEMPLATE: preview.review_links},
         services=lambda ctx: [MaterialSweeper(ctx)],
         on_start=(public_admin.install_library,),  # the shipped public templates (docs/smart-messages.md)
+        demo=demo.create,
+        banner=demo.banner,
     )
 
 

@@ -29,7 +29,7 @@ def _body(path: Path) -> dict:
 def _shown(op: Callable[[Any, Any], Awaitable[Any]]) -> Any:
     """Run ``op(ctx, admin)`` and show its template(s) with their preview links."""
     from tidings.aim.public import admin
-    from tidings.aim.store import preview_url
+    from tidings.aim.views import preview_url
 
     async def go(ctx):
         result = await op(ctx, admin)

@@ -26,18 +26,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tidings.aim.codes import (
+    ACTION_MAKER,
+    EMPTY,
+    INVALID,
+    LAYOUT_MAKER,
+    MATERIAL_REF,
+    OPT_OUT,
+    PARAMS,
+    VIVO_RULES,
+)
 from tidings.aim.layouts import IMAGE_RATES, LAYOUTS, MAKERS, Layout, Slot
 from tidings.aim.requests import Action, Content, CreateTemplate
 
-# Error codes (docs/errors.md, "Smart-message templates").
-INVALID = "KM.00000001"
-EMPTY = "KM.90016414"
-LAYOUT_MAKER = "KM.80040010"
-ACTION_MAKER = "KM.80040011"
-MATERIAL_REF = "KM.80040012"
-OPT_OUT = "KM.80040013"
-PARAMS = "KM.80040014"
-VIVO_RULES = "KM.80040015"
+__all__ = ["ACTION_MAKER", "EMPTY", "INVALID", "LAYOUT_MAKER", "MATERIAL_REF", "OPT_OUT", "PARAMS", "VIVO_RULES", "Refusal", "check_create"]
 
 
 class Refusal(Exception):

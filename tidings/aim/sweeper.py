@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tidings.aim import store
+from tidings.aim import queries
 from tidings.context import AppContext
 from tidings.store.models.aim import AimMaterial, AimMaterialSweep
 from tidings.timeutil import utcnow
@@ -52,11 +52,11 @@ async def sweep_once(ctx: AppContext, *, worker: str | None = None, batch: int =
     files = ctx.storage
     while True:
         async with ctx.db.write() as session:
-            candidates = await store.idle_materials(session, now, ctx.settings.aim_material_idle_days, limit=batch)
+            candidates = await queries.idle_materials(session, now, ctx.settings.aim_material_idle_days, limit=batch)
             if not candidates:
                 break
             tenants = {m.tenant_id for m in candidates}
-            used = await store.live_references(session, tenants)
+            used = await queries.live_references(session, tenants)
             keep = [m.id for m in candidates if m.deleted_at is None and m.aim_resource_id in used]
             purge = [m for m in candidates if m.id not in keep]
             if keep:

@@ -4,8 +4,8 @@ operator's add, update, retire and restore (admin API and ``tidings aim public``
 A public template is an ``aim_templates`` row with ``public`` set and no
 tenant, approved (``audit_state`` 2) and enabled at each of its makers, so
 every tenant lists it and may use it like an approved template of its own
-(:func:`tidings.aim.store.usable_template`); a tenant's state change or delete
-is refused (:func:`tidings.aim.store.own_template`).  Retiring is the soft
+(:func:`tidings.aim.queries.usable_template`); a tenant's state change or delete
+is refused (:func:`tidings.aim.queries.own_template`).  Retiring is the soft
 delete: lists and new tasks no longer see it, cards behind links already made
 keep rendering.
 
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from tidings.aim import store
+from tidings.aim import codes, lifecycle
 from tidings.aim.public import LibraryError, PublicTemplate, check, library
 from tidings.aim.requests import CreateTemplate
 from tidings.context import AppContext
@@ -37,7 +37,7 @@ OBJ = "aim_public_template"
 
 
 def _missing(tpl_id: str) -> KooError:
-    return not_found(store.TEMPLATE_NOT_FOUND, f"Public template {tpl_id}")
+    return not_found(codes.TEMPLATE_NOT_FOUND, f"Public template {tpl_id}")
 
 
 def _fields(req: CreateTemplate, body: dict[str, Any], pages: str) -> dict[str, Any]:
@@ -104,9 +104,9 @@ def _checked(body: dict[str, Any]) -> tuple[CreateTemplate, str]:
 async def add(ctx: AppContext, body: dict[str, Any], *, actor: str) -> AimTemplate:
     req, pages = _checked(body)
     async with ctx.db.write() as session:
-        tpl_id = store.new_tpl_id()
+        tpl_id = lifecycle.new_tpl_id()
         while await session.get(AimTemplate, tpl_id) is not None:  # rare: an operator's add, checked first
-            tpl_id = store.new_tpl_id()
+            tpl_id = lifecycle.new_tpl_id()
         row = await _write(session, tpl_id, req, body, pages)
         await audit(session, actor=actor, action="aim_public.add", object_type=OBJ, object_id=row.id, detail={"name": row.name})
         return row

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 
 from tidings.aim.public import admin
-from tidings.aim.store import preview_url
+from tidings.aim.views import preview_url
 from tidings.api.deps import Principal, ctx_of, operator_principal
 
 router = APIRouter(prefix="/admin/v1/aim/public-templates", tags=["admin: public templates"])

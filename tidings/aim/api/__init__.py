@@ -1,0 +1,1 @@
+"""The smart-message product's HTTP routers, one module per area."""
