@@ -41,8 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.unit.card_fixtures import BENCH_VALUES, ten_components  # noqa: E402
-from tidings.aim.render import render_card, render_document  # noqa: E402
+from tests.unit.card_fixtures import BENCH_VALUES, ten_components
+from tidings.aim.render import render_card, render_document
 
 
 def rss_mb() -> float:

@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.support.harness import free_port  # noqa: E402
+from tests.support.harness import free_port
 
 
 def serving(port: int) -> bool:
@@ -56,7 +56,7 @@ def one_run(commit: str, cold: bool) -> tuple[float, float | None]:
                                 start_new_session=True, text=True)
 
         def watch() -> None:
-            for line in proc.stdout:  # type: ignore[union-attr]
+            for line in proc.stdout:  # type: ignore[union-attr]  # started with stdout=PIPE
                 if line.startswith("setup: done") and not setup_done:
                     setup_done.append(time.perf_counter() - began)
 

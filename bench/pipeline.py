@@ -62,10 +62,10 @@ import orjson
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench import sitting, stages  # noqa: E402
-from tests.api.sms_support import pdf_bytes, png_bytes  # noqa: E402
-from tests.support.harness import free_port  # noqa: E402
-from tests.support.signer import SdkSigned  # noqa: E402
+from bench import sitting, stages
+from tests.api.sms_support import pdf_bytes, png_bytes
+from tests.support.harness import free_port
+from tests.support.signer import SdkSigned
 
 PG_ADMIN = os.environ.get("TIDINGS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 SMPP_CHANNEL = "bench-smpp"

@@ -49,11 +49,11 @@ TREE = Path(os.environ.get("TIDINGS_BENCH_TREE") or Path(__file__).resolve().par
 sys.path.insert(0, str(TREE))
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
-import sitting  # noqa: E402
+import sitting
 
-from tidings.channels.base import OutboundMessage  # noqa: E402
-from tidings.channels.smpp.channel import SmppChannel, SmppConfig  # noqa: E402
-from tidings.channels.smpp.pdu import CommandId, Pdu, PduReader, encode  # noqa: E402
+from tidings.channels.base import OutboundMessage
+from tidings.channels.smpp.channel import SmppChannel, SmppConfig
+from tidings.channels.smpp.pdu import CommandId, Pdu, PduReader, encode
 
 SHARED = sitting.SHARED
 
@@ -188,7 +188,7 @@ def make_db(kind: str):
         from tests.support.harness import create_pg_database, drop_pg_database
 
         url = create_pg_database()
-        cleanup = lambda: drop_pg_database(url)  # noqa: E731
+        cleanup = lambda: drop_pg_database(url)  # noqa: E731 - the cleanup chosen per backend
     upgrade(url)
     return url, cleanup
 

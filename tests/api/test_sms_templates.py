@@ -81,7 +81,7 @@ def test_variable_lengths_per_type(server: Server, setup):
 
 def test_variables_must_agree_with_the_content(server: Server, setup):
     _, sdk, _, notify, _ = setup
-    cd = lambda i: VariableAttributes(variable_index=i, variable_type="CHARDIGIT")  # noqa: E731
+    cd = lambda i: VariableAttributes(variable_index=i, variable_type="CHARDIGIT")  # noqa: E731 - a one-line local shorthand
 
     def create(content, variables, **kw):
         return sdk.create_aim_msg_template(CreateAimMsgTemplateRequest(body=template_body(notify, content=content, variables=variables, **kw)))

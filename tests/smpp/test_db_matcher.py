@@ -129,7 +129,7 @@ class Events:
 async def test_channel_with_db_matcher_matches_early_and_late_receipts(db):
     # Every third receipt comes before its submit_sm_resp: it is parked in the
     # database and reported once the id is remembered.
-    planner = lambda pdu, n: Plan(receipt_first=(n % 3 == 0))  # noqa: E731
+    planner = lambda pdu, n: Plan(receipt_first=(n % 3 == 0))  # noqa: E731 - a one-line plan, read where it is used
     async with TestSmsc(planner) as smsc:
         events = Events()
         ch = SmppChannel(SmppConfig(name="dbm", port=smsc.port, window=20), matcher=DbReceiptMatcher(db, "dbm"))

@@ -24,7 +24,7 @@ import orjson
 try:  # the same choice as uvicorn's "auto": httptools where installed
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Base
 except ImportError:  # pragma: no cover
-    from uvicorn.protocols.http.h11_impl import H11Protocol as _Base  # type: ignore[assignment]
+    from uvicorn.protocols.http.h11_impl import H11Protocol as _Base  # type: ignore[assignment]  # the other of the two protocol classes, same interface
 
 
 def bad_request_bytes(request_id: str) -> bytes:

@@ -22,7 +22,7 @@ async def owned(session: AsyncSession, model: type[Row], tenant_id: str, object_
     """The tenant boundary in one place: ``model``'s row ``object_id`` if it
     belongs to ``tenant_id``, else None, so another tenant's object is
     answered exactly like one that does not exist."""
-    stmt = select(model).where(model.id == object_id, model.tenant_id == tenant_id)  # type: ignore[attr-defined]
+    stmt = select(model).where(model.id == object_id, model.tenant_id == tenant_id)  # type: ignore[attr-defined]  # every tenant-owned model has id and tenant_id
     return (await session.execute(stmt)).scalar_one_or_none()
 
 

@@ -226,7 +226,7 @@ class SandboxCarrier:
                 report.done_at = done_at
                 due.append(report)
             try:
-                await self._events.on_reports(due)  # type: ignore[union-attr]
+                await self._events.on_reports(due)  # type: ignore[union-attr]  # events are set by start(), before any receipt is due
                 self.reported += len(due)
             except asyncio.CancelledError:
                 raise

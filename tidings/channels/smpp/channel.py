@@ -97,7 +97,7 @@ class SmppConfig:
     def client_config(self, mode: str) -> ClientConfig:
         return ClientConfig(
             host=self.host, port=self.port, system_id=self.system_id, password=self.password,
-            system_type=self.system_type, mode=mode, window=self.window, mps=self.mps,  # type: ignore[arg-type]
+            system_type=self.system_type, mode=mode, window=self.window, mps=self.mps,  # type: ignore[arg-type]  # mode is one of the bind modes, checked with the options
             connect_timeout=self.connect_timeout, bind_timeout=self.bind_timeout,
             response_timeout=self.response_timeout, enquire_link_interval=self.enquire_link_interval,
             reconnect_min=self.reconnect_min, reconnect_max=self.reconnect_max, not_bound_wait=self.not_bound_wait,
@@ -243,7 +243,7 @@ class SmppChannel:
 
         width = min(len(batch), sum(c.config.window for c in self._senders))
         await asyncio.gather(*(submitter() for _ in range(width)))
-        return results  # type: ignore[return-value]
+        return results  # type: ignore[return-value]  # every slot is filled: the submitters drain the whole batch
 
     async def _submit_one(self, msg: OutboundMessage) -> SubmitResult:
         c = self.config
@@ -433,11 +433,11 @@ class SmppChannel:
     async def _emit(self, reports: list[DeliveryReport]) -> None:
         step = self.config.report_batch
         for i in range(0, len(reports), step):
-            await self._events.on_reports(reports[i : i + step])  # type: ignore[union-attr]
+            await self._events.on_reports(reports[i : i + step])  # type: ignore[union-attr]  # events are set by start(), before any receipt
 
     async def _report(self, receipts: list[tuple[DeliveryReport, asyncio.Future]]) -> None:
         matcher = self.matcher
-        found = await matcher.match([r.carrier_message_id for r, _ in receipts])  # type: ignore[misc]
+        found = await matcher.match([r.carrier_message_id for r, _ in receipts])  # type: ignore[misc]  # start() builds the matcher; receipts carry a carrier id
         if len(found) < len(receipts) and self._remembered:
             # A receipt read in the same packet as its submit_sm_resp overtakes the id
             # on its way to the matcher: hand those ids over now instead of parking.
@@ -449,7 +449,7 @@ class SmppChannel:
         ready: list[DeliveryReport] = []
         unknown: list[DeliveryReport] = []
         for report, _ in receipts:
-            hit = found.get(report.carrier_message_id)  # type: ignore[arg-type]
+            hit = found.get(report.carrier_message_id)  # type: ignore[arg-type]  # receipts carry a carrier id (parsed from their text)
             if hit is None:
                 unknown.append(report)
             else:
@@ -461,20 +461,20 @@ class SmppChannel:
             await matcher.park(unknown)
             # Its id may have been remembered while we parked: look again (see matcher.py).
             ids = [r.carrier_message_id for r in unknown]
-            if await matcher.match(ids):  # type: ignore[arg-type]
-                await self._report_parked(await matcher.parked(ids))  # type: ignore[arg-type]
+            if await matcher.match(ids):  # type: ignore[arg-type]  # receipts carry a carrier id (parsed from their text)
+                await self._report_parked(await matcher.parked(ids))  # type: ignore[arg-type]  # receipts carry a carrier id (parsed from their text)
 
     async def _report_parked(self, parked: list[DeliveryReport]) -> None:
-        found = await self.matcher.match([r.carrier_message_id for r in parked])  # type: ignore[misc]
+        found = await self.matcher.match([r.carrier_message_id for r in parked])  # type: ignore[misc]  # start() builds the matcher; receipts carry a carrier id
         ready = []
         for report in parked:
-            hit = found.get(report.carrier_message_id)  # type: ignore[arg-type]
+            hit = found.get(report.carrier_message_id)  # type: ignore[arg-type]  # receipts carry a carrier id (parsed from their text)
             if hit is not None:
                 ready.append(DeliveryReport(hit[0], report.carrier_message_id, report.status, report.description,
                                             report.done_at, report.channel, hit[1]))
         if ready:
             await self._emit(ready)
-            await self.matcher.unpark([r.carrier_message_id for r in ready])  # type: ignore[misc]
+            await self.matcher.unpark([r.carrier_message_id for r in ready])  # type: ignore[misc]  # start() builds the matcher; receipts carry a carrier id
 
     # ---- introspection (tests, metrics) -------------------------------------
 

@@ -261,14 +261,14 @@ class SmppClient:
     def _schedule_flush(self) -> None:
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            self._loop.call_soon(self._flush)  # type: ignore[union-attr]
+            self._loop.call_soon(self._flush)  # type: ignore[union-attr]  # the loop is set by start(), before any PDU
 
     def _request(self, pdu: Pdu, timeout: float) -> asyncio.Future:
         session = self._session
         if session is None:
             raise SessionError("not connected")
         seq = session.send(pdu)
-        fut = self._loop.create_future()  # type: ignore[union-attr]
+        fut = self._loop.create_future()  # type: ignore[union-attr]  # the loop is set by start(), before any PDU
         self._pending[seq] = (fut, time.monotonic() + timeout)
         self._schedule_flush()
         return fut
@@ -305,7 +305,7 @@ class SmppClient:
                     self._flush()
                     return
                 else:
-                    log.warning("smpp %s: %s", self.name, ev.reason)  # type: ignore[union-attr]
+                    log.warning("smpp %s: %s", self.name, ev.reason)  # type: ignore[union-attr]  # the remaining event type, ProtocolError, has a reason
             if session._out:
                 self._flush()
 

@@ -240,7 +240,7 @@ class Session:
             events.append(ProtocolError(f"unexpected {pdu.name} seq={pdu.sequence_number}"))
             return
         if request in _BIND_STATE and self.state == State.BINDING:
-            self.state = self.bound_state_after_bind if pdu.command_status == 0 else State.OPEN  # type: ignore[assignment]
+            self.state = self.bound_state_after_bind if pdu.command_status == 0 else State.OPEN  # type: ignore[assignment]  # send() set it when the bind went out
         elif request == CommandId.UNBIND:
             self.state = State.CLOSED
             events.append(Response(pdu, request))

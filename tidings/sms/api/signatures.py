@@ -176,7 +176,7 @@ async def list_aim_msg_signature(
     signature_type: Literal["PROMOTION_TYPE", "NOTIFY_TYPE"] | None = Query(default=None),
     begin_time: str | None = Query(default=None),
     end_time: str | None = Query(default=None),
-    status: Literal[SIGNATURE_STATUSES] | None = Query(default=None),  # type: ignore[valid-type]
+    status: Literal[SIGNATURE_STATUSES] | None = Query(default=None),  # type: ignore[valid-type]  # a Literal built from the one status tuple (FastAPI validates it; mypy cannot)
     limit: str | None = Query(default=None),
     offset: str | None = Query(default=None),
     principal: Principal = Depends(tenant_principal),
