@@ -339,3 +339,15 @@ def test_the_wire_literals_are_the_layout_tables():
     from tidings.aim.requests import CardId, ImageRate, Maker
 
     assert get_args(CardId) == tuple(LAYOUTS) and get_args(ImageRate) == tuple(IMAGE_RATES) and get_args(Maker) == MAKERS
+
+
+def test_visible_0_hides_only_where_the_layout_honours_it():
+    body = sample_request("StandardImageAndText")
+    first(body, "text")["visible"] = 0
+    stored = pages.build(CreateTemplate.model_validate(body))
+    assert all(item["visible"] for item in stored[0]["content"])
+    body = sample_request("PlaneTrip")
+    next(c for c in body["pages"][0]["contents"] if c["position_number"] == 8)["visible"] = 0
+    stored = pages.build(CreateTemplate.model_validate(body))
+    button = next(item for item in stored[0]["content"] if item.get("position") == 8)
+    assert button["visible"] is False

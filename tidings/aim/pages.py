@@ -193,9 +193,17 @@ def _page(layout: Layout, index: int, content: list[dict[str, Any]]) -> dict[str
             "style": {"width": f"{CANVAS_WIDTH}px", "height": f"{layout.height}px", "opacity": 1}, "content": content}
 
 
+def _shown(layout: Layout, contents: list[Content]) -> list[Content]:
+    """``visible`` 0 hides a component only on the layouts that honour it
+    (Ecommerce, CardVouchers, PlaneTrip; openapi.json); elsewhere it is ignored."""
+    if layout.honours_visible:
+        return contents
+    return [c.model_copy(update={"visible": None}) if c.visible == 0 else c for c in contents]
+
+
 def build(req: CreateTemplate) -> list[dict[str, Any]]:
     layout = LAYOUTS[req.card_id]
-    ordered = sorted(req.pages, key=lambda p: p.page_order)
+    ordered = [page.model_copy(update={"contents": _shown(layout, page.contents)}) for page in sorted(req.pages, key=lambda p: p.page_order)]
     if layout.component == "sideslip":
         slides = [_slide(layout, {c.position_number: c for c in page.contents}) for page in ordered]
         box = _union(list(layout.slots))
