@@ -13,16 +13,14 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import func, select
 
 from tidings.api.deps import Principal, ctx_of, require_tenant_admin, tenant_principal
 from tidings.api.paging import limit_query, offset_query
+from tidings.callbacks import log as callback_log
 from tidings.callbacks import registrations
 from tidings.callbacks.urls import CallbackUrlError, check_url
-from tidings.context import AppContext
 from tidings.errors import invalid
 from tidings.store import tenants
-from tidings.store.models.callbacks import CallbackAttempt, CallbackOutbox
 from tidings.timeutil import wire_z
 
 router = APIRouter()
@@ -117,23 +115,9 @@ async def list_deliveries(
 ) -> dict:
     """Recent delivery attempts (one per HTTP request made), newest first, and
     the tenant's backlog: events waiting and events given up."""
-    ctx: AppContext = ctx_of(request)
-    q = select(CallbackAttempt).where(CallbackAttempt.tenant_id == principal.tenant_id)
-    if status:
-        q = q.where(CallbackAttempt.outcome == status)
-    if request_id:
-        q = q.where(CallbackAttempt.request_id == request_id)
-    async with ctx.db.read() as session:
-        rows = (await session.execute(q.order_by(CallbackAttempt.id.desc()).limit(limit).offset(offset))).scalars().all()
-        backlog = dict(
-            (
-                await session.execute(
-                    select(CallbackOutbox.status, func.count())
-                    .where(CallbackOutbox.tenant_id == principal.tenant_id, CallbackOutbox.status.in_(("pending", "failed")))
-                    .group_by(CallbackOutbox.status)
-                )
-            ).all()
-        )
+    async with ctx_of(request).db.read() as session:
+        rows = await callback_log.recent_attempts(session, principal.tenant_id, outcome=status, request_id=request_id, offset=offset, limit=limit)
+        waiting = await callback_log.backlog(session, principal.tenant_id)
     return {
         "deliveries": [
             {
@@ -150,8 +134,8 @@ async def list_deliveries(
             }
             for a in rows
         ],
-        "pending": backlog.get("pending", 0),
-        "failed": backlog.get("failed", 0),
+        "pending": waiting["pending"],
+        "failed": waiting["failed"],
         "limit": limit,
         "offset": offset,
     }

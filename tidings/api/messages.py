@@ -21,13 +21,14 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from tidings import message_log
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.api.paging import limit_query, offset_query
 from tidings.domain.numbers import NumberError, normalize
 from tidings.errors import invalid, not_found
 from tidings.store import messages as store
-from tidings.store.models.pipeline import STATUSES, Message
-from tidings.timeutil import parse_wire, wire_z
+from tidings.store.models.pipeline import STATUSES
+from tidings.timeutil import parse_wire
 
 router = APIRouter()
 
@@ -41,58 +42,6 @@ def _time(field: str, value: str | None) -> datetime | None:
         return parse_wire(value)
     except ValueError:
         raise invalid(field, "must be an ISO 8601 time such as 2026-01-31T08:00:00Z") from None
-
-
-def summary(m: Message) -> dict:
-    return {
-        "msg_id": m.id,
-        "task_id": m.task_id,
-        "to": m.to,
-        "number": m.number,
-        "channel_num": m.channel_num,
-        "signature": m.signature,
-        "template_id": m.template_id,
-        "status": m.status,
-        "status_code": m.status_code,
-        "status_desc": m.status_desc,
-        "parts": m.parts,
-        "attempts": m.attempts,
-        "channel": m.channel,
-        "extend": m.extend,
-        "create_time": wire_z(m.created_at),
-        "submit_time": wire_z(m.submitted_at) or None,
-        "report_time": wire_z(m.reported_at) or None,
-    }
-
-
-async def _callbacks(session, tenant_id: str, msg_id: str) -> list[dict] | None:
-    try:
-        from tidings.callbacks.log import callback_attempts
-    except ImportError:  # the callbacks product is not installed
-        return None
-    found = (await callback_attempts(session, tenant_id, [msg_id])).get(msg_id, [])
-    return [
-        {
-            "request_id": d.request_id,
-            "kind": d.kind,
-            "url": d.url,
-            "batch": d.batch,
-            "status": d.status,
-            "next_attempt_time": wire_z(d.next_attempt_at) or None,
-            "attempts": [
-                {
-                    "attempt": a.attempt,
-                    "outcome": a.outcome,
-                    "http_status": a.http_status,
-                    "error": a.error,
-                    "start_time": wire_z(a.started_at),
-                    "duration_ms": a.duration_ms,
-                }
-                for a in d.attempts
-            ],
-        }
-        for d in found
-    ]
 
 
 @router.get("/tidings/v1/messages")
@@ -119,25 +68,13 @@ async def list_messages(
         f.status = status
     async with ctx_of(request).db.read() as session:
         rows, total = await store.list_messages(session, principal.tenant_id, f, offset, limit)
-    return {"messages": [summary(m) for m in rows], "page_info": {"offset": offset, "limit": limit, "total": total}}
+    return {"messages": [message_log.summary(m) for m in rows], "page_info": {"offset": offset, "limit": limit, "total": total}}
 
 
 @router.get("/tidings/v1/messages/{msg_id}")
 async def show_message(msg_id: str, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
     async with ctx_of(request).db.read() as session:
-        m = await store.get_message(session, principal.tenant_id, msg_id)
-        if m is None:
-            raise not_found(MESSAGE_NOT_FOUND, "Message")
-        callbacks = await _callbacks(session, principal.tenant_id, msg_id)
-    out = summary(m)
-    out.update(
-        text=m.text,
-        app_id=m.app_id,
-        signature_id=m.signature_id,
-        expire_time=wire_z(m.expires_at) or None,
-        next_attempt_time=wire_z(m.next_attempt_at) or None,
-        carrier_ids=m.carrier_ids or [],
-        part_reports=m.part_reports or [],
-        callbacks=callbacks,
-    )
-    return out
+        found = await message_log.details(session, principal.tenant_id, msg_id)
+    if found is None:
+        raise not_found(MESSAGE_NOT_FOUND, "Message")
+    return found

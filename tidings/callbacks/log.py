@@ -1,6 +1,7 @@
-"""Callback deliveries per subject (message id, uplink id ...), for the
-message log: which requests carried a message's receipts, where to, their
-state, and every attempt made."""
+"""What the callbacks did, for tenants and the message log: deliveries per
+subject (message id, uplink id ...: which requests carried a message's
+receipts, where to, their state, and every attempt made), the recent attempts
+and the backlog."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.store.models.callbacks import CallbackAttempt, CallbackOutbox, CallbackSubject
@@ -68,3 +69,28 @@ async def callback_attempts(session: AsyncSession, tenant_id: str, subject_ids: 
         for subject in by_request[r.request_id]:
             out[subject].append(d)
     return dict(out)
+
+
+async def recent_attempts(session: AsyncSession, tenant_id: str, *, outcome: str | None, request_id: str | None,
+                          offset: int, limit: int) -> list[CallbackAttempt]:
+    """The tenant's delivery attempts (one per HTTP request made), newest first."""
+    q = select(CallbackAttempt).where(CallbackAttempt.tenant_id == tenant_id)
+    if outcome:
+        q = q.where(CallbackAttempt.outcome == outcome)
+    if request_id:
+        q = q.where(CallbackAttempt.request_id == request_id)
+    return list((await session.execute(q.order_by(CallbackAttempt.id.desc()).limit(limit).offset(offset))).scalars().all())
+
+
+async def backlog(session: AsyncSession, tenant_id: str) -> dict[str, int]:
+    """Events waiting (``pending``) and given up (``failed``)."""
+    counts = dict(
+        (
+            await session.execute(
+                select(CallbackOutbox.status, func.count())
+                .where(CallbackOutbox.tenant_id == tenant_id, CallbackOutbox.status.in_(("pending", "failed")))
+                .group_by(CallbackOutbox.status)
+            )
+        ).all()
+    )
+    return {"pending": counts.get("pending", 0), "failed": counts.get("failed", 0)}

@@ -31,7 +31,7 @@ def list_(
     limit: int = typer.Option(20, min=1, max=1000),
 ) -> None:
     """A tenant's messages, newest first."""
-    from tidings.api.messages import summary
+    from tidings import message_log
     from tidings.domain.numbers import NumberError, normalize
     from tidings.store import messages as store
     from tidings.store.models.pipeline import STATUSES
@@ -51,7 +51,7 @@ def list_(
         tid = await tenant_id_by_name(ctx, tenant)
         async with ctx.db.read() as session:
             rows, total = await store.list_messages(session, tid, f, offset, limit)
-        return {"messages": [summary(m) for m in rows], "page_info": {"offset": offset, "limit": limit, "total": total}}
+        return {"messages": [message_log.summary(m) for m in rows], "page_info": {"offset": offset, "limit": limit, "total": total}}
 
     emit(run(go))
 
@@ -60,23 +60,19 @@ def list_(
 def show(msg_id: str, tenant: str = tenant_option()) -> None:
     """One message: text, parts, attempts, times, part reports, callbacks; a
     refused number's send_status with what it means."""
-    from tidings.api.messages import _callbacks, summary
+    from tidings import message_log
     from tidings.errors import KooError
     from tidings.sms.accept import SEND_STATUS
-    from tidings.store import messages as store
 
     async def go(ctx: AppContext) -> dict:
         tid = await tenant_id_by_name(ctx, tenant)
         async with ctx.db.read() as session:
-            m = await store.get_message(session, tid, msg_id)
-            if m is None:
-                raise KooError("TD.00000404", f"no message {msg_id} for tenant {tenant}")
-            out = summary(m)
-            if m.status_code in SEND_STATUS:
-                out["send_status_meaning"] = SEND_STATUS[m.status_code]
-            out.update(text=m.text, part_reports=m.part_reports or [], carrier_ids=m.carrier_ids or [])
-            out["callbacks"] = await _callbacks(session, tid, msg_id)
-        return out
+            found = await message_log.details(session, tid, msg_id)
+        if found is None:
+            raise KooError("TD.00000404", f"no message {msg_id} for tenant {tenant}")
+        if found["status_code"] in SEND_STATUS:
+            found["send_status_meaning"] = SEND_STATUS[found["status_code"]]
+        return found
 
     emit(run(go))
 

@@ -21,17 +21,11 @@ app.add_typer(pool_app, name="pool")
 
 
 def _set_suspended(app_id: str, suspended: bool, reason: str) -> dict:
-    from tidings.errors import KooError
-    from tidings.sms import lifecycle, queries
-    from tidings.sms.api.admin import app_admin_view
+    from tidings.sms import lifecycle, views
 
     async def go(ctx: AppContext) -> dict:
         async with ctx.db.write() as session:
-            found = await queries.app_any_tenant(session, app_id)
-            if found is None:
-                raise KooError("TD.00000404", "SMS application does not exist")
-            await lifecycle.set_app_suspended(session, found, suspended, actor(), reason)
-            return app_admin_view(found)
+            return views.app_admin_view(await lifecycle.set_app_suspended(session, app_id, suspended, actor(), reason))
 
     return run(go)
 

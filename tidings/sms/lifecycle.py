@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings import review
 from tidings.errors import KooError
-from tidings.sms.codes import OBJ_SIGNATURE, OBJ_TEMPLATE, SIGNATURE_BUSY
+from tidings.sms.codes import APP_UNKNOWN_TO_OPERATOR, OBJ_SIGNATURE, OBJ_TEMPLATE, SIGNATURE_BUSY
 from tidings.sms.pool import provision
 from tidings.store import messages
 from tidings.store.models.sms import (
@@ -103,7 +103,11 @@ async def on_template_decision(session: AsyncSession, event: review.Decision) ->
         tpl.review_desc = event.reason[:500]
 
 
-async def set_app_suspended(session: AsyncSession, app: SmsApp, suspended: bool, actor: str, reason: str = "") -> SmsApp:
+async def set_app_suspended(session: AsyncSession, app_id: str, suspended: bool, actor: str, reason: str = "") -> SmsApp:
+    """The operator suspends (or resumes) any tenant's application."""
+    app = await session.get(SmsApp, app_id)
+    if app is None:
+        raise KooError(APP_UNKNOWN_TO_OPERATOR, "SMS application does not exist")
     before = app.status
     app.status = APP_SUSPENDED if suspended else APP_LAUNCHED
     app.suspend_reason = reason[:255] if suspended else ""

@@ -7,12 +7,15 @@ answered exactly like a missing one (``not_found`` with the operation's code).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.domain.templates import SendTemplate, TemplateVariable
 from tidings.errors import KooError, not_found
 from tidings.sms.codes import APP_NOT_FOUND, APP_SUSPENDED_CODE, SIGNATURE_NOT_FOUND, TEMPLATE_NOT_FOUND
+from tidings.store.filters import count_and_page, where_given
 from tidings.store.models.sms import (
     APP_SUSPENDED,
     SIG_REVIEW_PASSED,
@@ -23,6 +26,9 @@ from tidings.store.models.sms import (
     SmsTemplateVariable,
 )
 from tidings.store.tenants import owned
+
+# A creation-time filter: (from, to), both ends included.
+Window = tuple[datetime, datetime]
 
 
 # --- applications ----------------------------------------------------------------
@@ -163,6 +169,49 @@ async def app_for_channel_number(session: AsyncSession, channel_num: str) -> tup
     return (row[0], row[1], row[2]) if row else None
 
 
-# --- operator actions on applications ---------------------------------------------
-async def app_any_tenant(session: AsyncSession, app_id: str) -> SmsApp | None:
-    return await session.get(SmsApp, app_id)
+# --- the list operations -------------------------------------------------------------
+async def list_apps(session: AsyncSession, tenant_id: str, *, name: str | None, status: str | None, window: Window | None,
+                    offset: int, limit: int) -> tuple[list[SmsApp], int]:
+    stmt = where_given(select(SmsApp).where(SmsApp.tenant_id == tenant_id), (SmsApp.name, name), (SmsApp.status, status))
+    if window:
+        stmt = stmt.where(SmsApp.created_at.between(*window))
+    rows, total = await count_and_page(session, stmt, (SmsApp.created_at.desc(), SmsApp.id), offset, limit)
+    return [r[0] for r in rows], total
+
+
+async def list_signatures(session: AsyncSession, tenant_id: str, *, app_name: str | None, signature_id: str | None, name: str | None,
+                          type_: str | None, status: str | None, window: Window | None, offset: int, limit: int,
+                          ) -> tuple[list[tuple[SmsSignature, str]], int]:
+    """Signatures with their application's name, newest first."""
+    stmt = select(SmsSignature, SmsApp.name).join(SmsApp, SmsApp.id == SmsSignature.app_id).where(SmsSignature.tenant_id == tenant_id)
+    stmt = where_given(
+        stmt,
+        (SmsApp.name, app_name),
+        (SmsSignature.id, signature_id),
+        (SmsSignature.name, name),
+        (SmsSignature.type, type_),
+        (SmsSignature.status, status),
+    )
+    if window:
+        stmt = stmt.where(SmsSignature.created_at.between(*window))
+    rows, total = await count_and_page(session, stmt, (SmsSignature.created_at.desc(), SmsSignature.id), offset, limit)
+    return [(s, n) for s, n in rows], total
+
+
+async def list_templates(session: AsyncSession, tenant_id: str, *, app_name: str | None, flow_status: str | None, template_id: str | None,
+                         name: str | None, type_: str | None, window: Window | None, offset: int, limit: int,
+                         ) -> tuple[list[tuple[SmsTemplate, str]], int]:
+    """Templates with their application's name, newest first."""
+    stmt = select(SmsTemplate, SmsApp.name).join(SmsApp, SmsApp.id == SmsTemplate.app_id).where(SmsTemplate.tenant_id == tenant_id)
+    stmt = where_given(
+        stmt,
+        (SmsApp.name, app_name),
+        (SmsTemplate.flow_status, flow_status),
+        (SmsTemplate.id, template_id),
+        (SmsTemplate.name, name),
+        (SmsTemplate.type, type_),
+    )
+    if window:
+        stmt = stmt.where(SmsTemplate.created_at.between(*window))
+    rows, total = await count_and_page(session, stmt, (SmsTemplate.created_at.desc(), SmsTemplate.id), offset, limit)
+    return [(t, n) for t, n in rows], total

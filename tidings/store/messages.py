@@ -423,6 +423,12 @@ async def inbox(session: AsyncSession, number: str, limit: int = 100) -> list[In
     return out
 
 
+async def replies_from(session: AsyncSession, number: str, channel: str, limit: int = 100) -> list[Uplink]:
+    """What the handset ``number`` sent over ``channel`` (the virtual phone's own replies), newest first."""
+    stmt = select(Uplink).where(Uplink.source == number, Uplink.channel == channel).order_by(Uplink.received_at.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars().all())
+
+
 # --- C2: signature deletion guard (asked by tidings.sms.lifecycle) -----------------------------------------------------------
 async def in_flight_for_signature(session: AsyncSession, tenant_id: str, signature_id: str) -> int:
     return int(

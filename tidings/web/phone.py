@@ -112,19 +112,12 @@ def _reply_view(row) -> dict:
 
 async def _messages(request: Request, number: str) -> list[dict]:
     """Received messages and the handset's own replies, newest first."""
-    from sqlalchemy import select
-
     from tidings.channels.sandbox import NAME as SANDBOX
-    from tidings.store.messages import inbox
-    from tidings.store.models.pipeline import Uplink
+    from tidings.store.messages import inbox, replies_from
 
     async with ctx_of(request).db.read() as session:
         items = await inbox(session, number, limit=SHOWN)
-        replies = (
-            await session.execute(
-                select(Uplink).where(Uplink.source == number, Uplink.channel == SANDBOX).order_by(Uplink.received_at.desc()).limit(SHOWN)
-            )
-        ).scalars().all()
+        replies = await replies_from(session, number, SANDBOX, limit=SHOWN)
     views = [dict(_view(i), at=i.received_at) for i in items] + [_reply_view(r) for r in replies]
     views.sort(key=lambda v: v["at"], reverse=True)
     return views[:SHOWN]

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, model_validator
 
 from tidings.api.deps import Principal, ctx_of, operator_principal
-from tidings.errors import KooError, invalid
-from tidings.sms import lifecycle, pool, queries
+from tidings.errors import invalid
+from tidings.sms import lifecycle, pool, views
 
 router = APIRouter(prefix="/admin/v1", tags=["admin: sms"])
 
@@ -45,19 +45,9 @@ class RangeBody(BaseModel):
         return self.first, self.last
 
 
-def app_admin_view(app) -> dict:
-    from tidings.sms.api.apps import app_view
-
-    return {**app_view(app), "tenant_id": app.tenant_id, "suspend_reason": app.suspend_reason}
-
-
 async def _suspend(request: Request, app_id: str, suspended: bool, actor: str, reason: str) -> dict:
     async with ctx_of(request).db.write() as session:
-        app = await queries.app_any_tenant(session, app_id)
-        if app is None:
-            raise KooError("TD.00000404", "SMS application does not exist")
-        await lifecycle.set_app_suspended(session, app, suspended, actor, reason)
-        return app_admin_view(app)
+        return views.app_admin_view(await lifecycle.set_app_suspended(session, app_id, suspended, actor, reason))
 
 
 @router.post("/sms/apps/{app_id}/suspend")

@@ -15,17 +15,16 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, func, select
 
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.api.paging import MAX_OFFSET
 from tidings.callbacks import urls
 from tidings.errors import KooError, invalid
 from tidings.filing import require_filing
-from tidings.sms import codes, queries
+from tidings.sms import codes, queries, views
 from tidings.store.models.sms import APP_LAUNCHED, SmsApp
 from tidings.store.tenants import audit
-from tidings.timeutil import parse_wire, wire_local
+from tidings.timeutil import parse_wire
 
 router = APIRouter(tags=["sms: applications"])
 
@@ -69,12 +68,6 @@ def time_window(begin: str | None, end: str | None, begin_name: str, end_name: s
     return start, stop
 
 
-async def count_and_page(session, stmt: Select, order, offset: int, limit: int) -> tuple[list, int]:
-    total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
-    rows = (await session.execute(stmt.order_by(*order).offset(offset).limit(limit))).all()
-    return rows, total
-
-
 def check_http_url(field: str, url: str, allow_private: bool) -> None:
     """The callback outbox's URL rules (tidings.callbacks.urls), without a DNS
     look-up: a name is checked again on every connection when delivering, so
@@ -94,17 +87,6 @@ def check_http_url(field: str, url: str, allow_private: bool) -> None:
 class MsgAppRequest(BaseModel):
     app_name: str = Field(min_length=1, max_length=30)
     up_link_addr: str | None = Field(default=None, max_length=255)
-
-
-def app_view(app: SmsApp) -> dict:
-    return {
-        "app_id": app.id,
-        "app_name": app.name,
-        "status": app.status,
-        "region": app.region,
-        "create_time": wire_local(app.created_at),
-        "up_link_addr": app.up_link_addr,
-    }
 
 
 def _clean(request: Request, body: MsgAppRequest) -> tuple[str, str | None]:
@@ -145,22 +127,15 @@ async def list_aim_msg_app(
 ) -> dict:
     off, lim = paging(offset, limit)
     window = time_window(begin_time, end_time, "begin_time", "end_time")
-    stmt = select(SmsApp).where(SmsApp.tenant_id == principal.tenant_id)
-    if app_name:
-        stmt = stmt.where(SmsApp.name == app_name)
-    if status:
-        stmt = stmt.where(SmsApp.status == status)
-    if window:
-        stmt = stmt.where(SmsApp.created_at.between(*window))
     async with ctx_of(request).db.read() as session:
-        rows, total = await count_and_page(session, stmt, (SmsApp.created_at.desc(), SmsApp.id), off, lim)
-    return {"result": [app_view(r[0]) for r in rows], "page_info": {"offset": off, "limit": lim, "total": total}}
+        apps, total = await queries.list_apps(session, principal.tenant_id, name=app_name, status=status, window=window, offset=off, limit=lim)
+    return {"result": [views.app_view(a) for a in apps], "page_info": {"offset": off, "limit": lim, "total": total}}
 
 
 @router.get("/v1/sms/apps/{app_id}")
 async def list_aim_msg_app_detail(app_id: str, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
     async with ctx_of(request).db.read() as session:
-        return app_view(await queries.get_app(session, principal.tenant_id, app_id))
+        return views.app_view(await queries.get_app(session, principal.tenant_id, app_id))
 
 
 @router.put("/v1/sms/apps/{app_id}")

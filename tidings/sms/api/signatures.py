@@ -21,7 +21,6 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from tidings import review, storage
 from tidings.api.deps import Principal, accepts_unsigned_payload, ctx_of, tenant_principal
@@ -29,9 +28,8 @@ from tidings.api.openapi import UPLOAD_BODY
 from tidings.api.uploads import read_upload
 from tidings.errors import KooError, invalid
 from tidings.sms import codes, lifecycle, queries
-from tidings.sms.api.apps import count_and_page, paging, time_window
+from tidings.sms.api.apps import paging, time_window
 from tidings.storage import save_document
-from tidings.store.filters import where_given
 from tidings.store.models.sms import SIG_PENDING_REVIEW, SIG_REVIEW_NOT_PASS, SmsApp, SmsSignature
 from tidings.store.tenants import audit
 from tidings.timeutil import wire_local
@@ -183,23 +181,10 @@ async def list_aim_msg_signature(
 ) -> dict:
     off, lim = paging(offset, limit)
     window = time_window(begin_time, end_time, "begin_time", "end_time")
-    stmt = (
-        select(SmsSignature, SmsApp.name)
-        .join(SmsApp, SmsApp.id == SmsSignature.app_id)
-        .where(SmsSignature.tenant_id == principal.tenant_id)
-    )
-    stmt = where_given(
-        stmt,
-        (SmsApp.name, app_name),
-        (SmsSignature.id, signature_id),
-        (SmsSignature.name, signature_name),
-        (SmsSignature.type, signature_type),
-        (SmsSignature.status, status),
-    )
-    if window:
-        stmt = stmt.where(SmsSignature.created_at.between(*window))
     async with ctx_of(request).db.read() as session:
-        rows, total = await count_and_page(session, stmt, (SmsSignature.created_at.desc(), SmsSignature.id), off, lim)
+        rows, total = await queries.list_signatures(session, principal.tenant_id, app_name=app_name, signature_id=signature_id,
+                                                    name=signature_name, type_=signature_type, status=status, window=window,
+                                                    offset=off, limit=lim)
     return {"result": [signature_view(s, n) for s, n in rows], "page_info": {"offset": off, "limit": lim, "total": total}}
 
 

@@ -24,15 +24,13 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from tidings import review
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.domain import templates as rules
 from tidings.errors import KooError, invalid
 from tidings.sms import codes, lifecycle, queries
-from tidings.sms.api.apps import count_and_page, paging, time_window
-from tidings.store.filters import where_given
+from tidings.sms.api.apps import paging, time_window
 from tidings.store.models.sms import SIG_REVIEW_NOT_PASS, TPL_REJECT, TPL_REVIEWING, SmsApp, SmsSignature, SmsTemplate
 from tidings.store.tenants import audit
 from tidings.timeutil import wire_local
@@ -152,19 +150,10 @@ async def list_aim_msg_template(
     page, lim = paging(offset, limit, default_offset=1)
     page = max(page, 1)
     window = time_window(start_time, end_time, "start_time", "end_time")
-    stmt = select(SmsTemplate, SmsApp.name).join(SmsApp, SmsApp.id == SmsTemplate.app_id).where(SmsTemplate.tenant_id == principal.tenant_id)
-    stmt = where_given(
-        stmt,
-        (SmsApp.name, app_name),
-        (SmsTemplate.flow_status, flow_status),
-        (SmsTemplate.id, template_id),
-        (SmsTemplate.name, template_name),
-        (SmsTemplate.type, template_type),
-    )
-    if window:
-        stmt = stmt.where(SmsTemplate.created_at.between(*window))
     async with ctx_of(request).db.read() as session:
-        rows, total = await count_and_page(session, stmt, (SmsTemplate.created_at.desc(), SmsTemplate.id), (page - 1) * lim, lim)
+        rows, total = await queries.list_templates(session, principal.tenant_id, app_name=app_name, flow_status=flow_status,
+                                                   template_id=template_id, name=template_name, type_=template_type, window=window,
+                                                   offset=(page - 1) * lim, limit=lim)
         with_vars = await queries.templates_with_variables(session, [t.id for t, _ in rows])
     return {
         "result": [template_view(t, n, t.id in with_vars) for t, n in rows],
