@@ -183,35 +183,26 @@ async def list_signatures(session: AsyncSession, tenant_id: str, *, app_name: st
                           type_: str | None, status: str | None, window: Window | None, offset: int, limit: int,
                           ) -> tuple[list[tuple[SmsSignature, str]], int]:
     """Signatures with their application's name, newest first."""
-    stmt = select(SmsSignature, SmsApp.name).join(SmsApp, SmsApp.id == SmsSignature.app_id).where(SmsSignature.tenant_id == tenant_id)
-    stmt = where_given(
-        stmt,
-        (SmsApp.name, app_name),
-        (SmsSignature.id, signature_id),
-        (SmsSignature.name, name),
-        (SmsSignature.type, type_),
-        (SmsSignature.status, status),
-    )
-    if window:
-        stmt = stmt.where(SmsSignature.created_at.between(*window))
-    rows, total = await count_and_page(session, stmt, (SmsSignature.created_at.desc(), SmsSignature.id), offset, limit)
-    return [(s, n) for s, n in rows], total
+    filters = ((SmsApp.name, app_name), (SmsSignature.id, signature_id), (SmsSignature.name, name), (SmsSignature.type, type_),
+               (SmsSignature.status, status))
+    return await _with_app_name(session, SmsSignature, tenant_id, filters, window, offset, limit)
 
 
 async def list_templates(session: AsyncSession, tenant_id: str, *, app_name: str | None, flow_status: str | None, template_id: str | None,
                          name: str | None, type_: str | None, window: Window | None, offset: int, limit: int,
                          ) -> tuple[list[tuple[SmsTemplate, str]], int]:
     """Templates with their application's name, newest first."""
-    stmt = select(SmsTemplate, SmsApp.name).join(SmsApp, SmsApp.id == SmsTemplate.app_id).where(SmsTemplate.tenant_id == tenant_id)
-    stmt = where_given(
-        stmt,
-        (SmsApp.name, app_name),
-        (SmsTemplate.flow_status, flow_status),
-        (SmsTemplate.id, template_id),
-        (SmsTemplate.name, name),
-        (SmsTemplate.type, type_),
-    )
+    filters = ((SmsApp.name, app_name), (SmsTemplate.flow_status, flow_status), (SmsTemplate.id, template_id), (SmsTemplate.name, name),
+               (SmsTemplate.type, type_))
+    return await _with_app_name(session, SmsTemplate, tenant_id, filters, window, offset, limit)
+
+
+async def _with_app_name(session: AsyncSession, model: type[SmsSignature] | type[SmsTemplate], tenant_id: str, filters: tuple,
+                         window: Window | None, offset: int, limit: int) -> tuple[list, int]:
+    """One page of the tenant's ``model`` rows (signatures, templates) with their application's name."""
+    stmt = select(model, SmsApp.name).join(SmsApp, SmsApp.id == model.app_id).where(model.tenant_id == tenant_id)
+    stmt = where_given(stmt, *filters)
     if window:
-        stmt = stmt.where(SmsTemplate.created_at.between(*window))
-    rows, total = await count_and_page(session, stmt, (SmsTemplate.created_at.desc(), SmsTemplate.id), offset, limit)
-    return [(t, n) for t, n in rows], total
+        stmt = stmt.where(model.created_at.between(*window))
+    rows, total = await count_and_page(session, stmt, (model.created_at.desc(), model.id), offset, limit)
+    return [(obj, app) for obj, app in rows], total
