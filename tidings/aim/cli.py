@@ -89,3 +89,47 @@ def layouts() -> None:
 
     emit(slot_table(), as_json=False)
 
+
+
+capability_app = typer.Typer(no_args_is_help=True)
+app.add_typer(capability_app, name="capability", help="The capability registry: which maker shows cards for a number.")
+
+
+@capability_app.command("import")
+def capability_import(path: str = typer.Argument(..., help="CSV file: number_or_sha1,maker per line (maker none = incapable); - for stdin")) -> None:
+    """Import registry rows (a row replaces the number's earlier one)."""
+    import sys
+
+    from tidings.aim import capability
+    from tidings.cli.common import fail
+
+    text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    try:
+        rows = capability.parse_csv(text)
+    except capability.CsvError as exc:
+        fail(str(exc))
+
+    async def go(ctx: AppContext) -> dict:
+        async with ctx.db.write() as session:
+            return {"imported": await capability.import_rows(session, rows, source=f"cli:{path}")}
+
+    emit(run(go))
+
+
+@capability_app.command("show")
+def capability_show(number: str, sha1: bool = typer.Option(False, "--sha1", help="NUMBER is the SHA1 of 86 + number")) -> None:
+    """The maker of one handset and where the answer comes from."""
+    from tidings.aim import capability
+    from tidings.cli.common import fail
+
+    key = capability.key_of(number, capability.SHA1 if sha1 else capability.NONE)
+    if key is None:
+        fail(f"{number!r} is neither a mainland mobile number nor a SHA1 hex digest")
+
+    async def go(ctx: AppContext) -> dict:
+        async with ctx.db.read() as session:
+            imported = await capability.imported_makers(session, [key])
+        maker = capability.maker_of(key, imported)
+        return {"key": key, "maker": maker, "capable": maker is not None, "source": "import" if key in imported else "sandbox rule"}
+
+    emit(run(go))

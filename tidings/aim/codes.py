@@ -31,3 +31,15 @@ TOO_MANY_PIXELS = "KM.80020017"
 URL_SCHEME = "KM.80020018"  # upstream: the file URL must start with http or https
 THUMBNAIL_TOO_LARGE = "KM.80020019"  # upstream: image size must not exceed 100 KB
 MATERIAL_IN_USE = "KM.80020020"
+
+# Delivery: capability, resolve tasks and links (KM.90016416-18 are upstream's).
+TOO_MANY_LINKS = "KM.90016416"
+SIGNS_COUNT = "KM.90016417"
+CODE_TYPE = "KM.90016418"
+TEMPLATE_NOT_USABLE = "KM.90016420"
+CODE_TAKEN = "KM.90016421"  # per-link result_code
+CODE_MISSING = "KM.90016422"  # per-link result_code
+LANDING_NOT_REGISTERED = "KM.90016423"  # per-link result_code
+PARAM_MISSING = "KM.90016424"  # per-link result_code
+FLAG_REPEATED = "KM.90016425"  # per-link result_code
+DOMAIN_NOT_REGISTERED = "KM.90016426"
