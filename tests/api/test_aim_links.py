@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import urlsplit
 
 from huaweicloudsdkkoomessage.v1 import (
     CheckMobileCapabilityRequest,
@@ -15,7 +16,6 @@ from huaweicloudsdkkoomessage.v1 import (
     UpdatePersonalTemplateStateDataRequest,
     UpdatePersonalTemplateStateRequest,
 )
-from urllib.parse import urlsplit
 
 from tests.api.links_support import (
     FEATURE_PHONE,

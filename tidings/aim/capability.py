@@ -124,8 +124,8 @@ async def check(session: AsyncSession, mobiles: Sequence[str], alg: str = NONE, 
     """Numbers as given (order and spelling kept) -> supported / unsupported."""
     keys = [key_of(m, alg) for m in mobiles]
     makers = verdicts(keys, await imported_makers(session, keys), active)
-    supported = [m for m, maker in zip(mobiles, makers) if maker]
-    unsupported = [m for m, maker in zip(mobiles, makers) if not maker]
+    supported = [m for m, maker in zip(mobiles, makers, strict=True) if maker]
+    unsupported = [m for m, maker in zip(mobiles, makers, strict=True) if not maker]
     return Checked(supported, unsupported, makers)
 
 

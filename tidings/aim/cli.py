@@ -99,11 +99,12 @@ app.add_typer(capability_app, name="capability", help="The capability registry: 
 def capability_import(path: str = typer.Argument(..., help="CSV file: number_or_sha1,maker per line (maker none = incapable); - for stdin")) -> None:
     """Import registry rows (a row replaces the number's earlier one)."""
     import sys
+    from pathlib import Path
 
     from tidings.aim import capability
     from tidings.cli.common import fail
 
-    text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     try:
         rows = capability.parse_csv(text)
     except capability.CsvError as exc:

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.aim import codes
 from tidings.store.models.aim import AimDomain, AimLink, AimParse, AimResolveTask, AimTemplate
-from tidings.timeutil import utcnow, wire_z
+from tidings.timeutil import wire_z
 
 ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 8

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings import filing
 from tidings.aim import capability, codes, links, queries
@@ -61,7 +62,7 @@ class CreateResolveTask(BaseModel):
 
 
 # --- capability ---------------------------------------------------------------------------------------
-async def active_makers(session, tenant_id: str, tpl_id: str) -> frozenset[str]:  # noqa: ANN001
+async def active_makers(session: AsyncSession, tenant_id: str, tpl_id: str) -> frozenset[str]:
     """The makers where ``tpl_id`` is active; a template the tenant cannot see answers like a missing one."""
     tpl = await session.get(AimTemplate, tpl_id)
     if tpl is None or tpl.deleted_at is not None or not (tpl.public or tpl.tenant_id == tenant_id):
@@ -110,7 +111,7 @@ def _validate(body: CreateResolveTask) -> None:
         raise KooError(EMPTY_PARAMETER, "Invalid parameter domain: required when generation_type is 2")
 
 
-async def _domain(session, principal: Principal, body: CreateResolveTask, default: str) -> str:  # noqa: ANN001
+async def _domain(session: AsyncSession, principal: Principal, body: CreateResolveTask, default: str) -> str:
     if body.generation_type == "2":
         name = (body.domain or "").lower().rstrip(".")
         if not await links.domain_registered(session, principal.tenant_id, name, links.CUSTOM):
@@ -124,7 +125,7 @@ async def _domain(session, principal: Principal, body: CreateResolveTask, defaul
     return name
 
 
-async def usable_for_tasks(session, tenant_id: str, tpl_id: str) -> AimTemplate:  # noqa: ANN001
+async def usable_for_tasks(session: AsyncSession, tenant_id: str, tpl_id: str) -> AimTemplate:
     """The template a resolve or send task may start with (approved, enabled,
     not deleted; own or public), or the refusal naming why not."""
     tpl = await session.get(AimTemplate, tpl_id)
@@ -175,7 +176,7 @@ async def create_resolve_task(body: CreateResolveTask, request: Request, princip
     }
 
 
-def _window(begin_time: str | None, end_time: str | None):  # noqa: ANN202
+def _window(begin_time: str | None, end_time: str | None):
     """Both or neither; neither = the last 24 hours (as upstream)."""
     try:
         begin, end = parse_wire(begin_time), parse_wire(end_time)
