@@ -98,7 +98,7 @@ def _refuse(row: dict, code: str, message: str) -> None:
     row.update(code=None, result_code=code, error_message=message[:255])
 
 
-def plan(req: Request, facts: Facts, *, tenant_id: str, now: datetime, codes: Sequence[str] | None = None) -> Planned:
+def plan(req: Request, facts: Facts, *, tenant_id: str, now: datetime, fresh_codes: Sequence[str] | None = None) -> Planned:
     """The task and one row per requested link; a row that cannot be made is
     kept with its ``result_code`` and ``error_message`` (code None)."""
     times = req.resolving_times if req.code_type == GROUP else 1
@@ -109,7 +109,7 @@ def plan(req: Request, facts: Facts, *, tenant_id: str, now: datetime, codes: Se
     expires = now + timedelta(days=req.days)
     seen_flags: set[str] = set()
     seen_codes: set[str] = set()
-    fresh = iter(codes) if codes is not None else None
+    fresh = iter(fresh_codes) if fresh_codes is not None else None
     for p in req.params:
         flag = p["cust_flag"]
         custom_url = p.get("custom_url") or None
@@ -152,10 +152,10 @@ async def landing_domains(session: AsyncSession, tenant_id: str, hosts: set[str]
     return frozenset((await session.execute(q)).scalars())
 
 
-async def taken_codes(session: AsyncSession, domain: str, codes: set[str]) -> frozenset[str]:
-    if not codes:
+async def taken_codes(session: AsyncSession, domain: str, wanted: set[str]) -> frozenset[str]:
+    if not wanted:
         return frozenset()
-    q = select(AimLink.code).where(AimLink.domain == domain, AimLink.code.in_(codes))
+    q = select(AimLink.code).where(AimLink.domain == domain, AimLink.code.in_(wanted))
     return frozenset((await session.execute(q)).scalars())
 
 

@@ -26,4 +26,4 @@ def load() -> Product:
     )
 
 
-entry = Entry("aim", load, cli=CliGroup("aim", cli_app, "Smart-message templates and materials (operators)."))
+entry = Entry("aim", load, cli=CliGroup("aim", cli_app, "Smart messages: templates, materials, the capability registry (operators)."))
