@@ -92,7 +92,12 @@ async def bench_channel(port: int, window: int, n: int, batch: int = 500, db=Non
     if db is not None:
         from tidings.channels.smpp.db_matcher import DbReceiptMatcher
 
-        matcher = DbReceiptMatcher(db, name)
+        try:
+            from tidings.store.carrier_ids import CarrierIdStore
+        except ImportError:  # trees before the matcher read through the pipeline's store
+            matcher = DbReceiptMatcher(db, name)
+        else:
+            matcher = DbReceiptMatcher(CarrierIdStore(db, name))
     ch = SmppChannel(SmppConfig(name=name, port=port, system_id="bench", password="pw", window=window), matcher=matcher)
     await ch.start(sink)
     await ch.wait_bound(10)
@@ -111,12 +116,12 @@ async def bench_channel(port: int, window: int, n: int, batch: int = 500, db=Non
             results = await ch.submit(chunk)
             assert all(r.ok for r in results), results[:3]
             if store_ids:
-                from tidings.store.messages import save_carrier_ids
+                from tidings.store import carrier_ids
                 from tidings.timeutil import utcnow
 
                 rows = [(cid, r.message_id, part) for r in results for part, cid in enumerate(r.carrier_message_ids, 1)]
                 async with db.write() as session:
-                    await save_carrier_ids(session, name, rows, utcnow())
+                    await carrier_ids.save(session, name, rows, utcnow())
 
     await asyncio.gather(*(one(msgs[i : i + batch]) for i in range(0, n, batch)))
     await sink.done.wait()

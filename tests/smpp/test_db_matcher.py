@@ -16,8 +16,9 @@ from tests.support.wait import wait_until_async
 from tidings.channels.base import DeliveryReport, OutboundMessage
 from tidings.channels.smpp.channel import SmppChannel, SmppConfig
 from tidings.channels.smpp.db_matcher import DbReceiptMatcher
+from tidings.store import carrier_ids
+from tidings.store.carrier_ids import CarrierIdStore
 from tidings.store.db import Database
-from tidings.store.messages import save_carrier_ids
 from tidings.store.migrate import upgrade
 from tidings.timeutil import utcnow
 
@@ -49,29 +50,29 @@ def report(cid, status="DELIVRD"):
 async def store_ids(db, channel, entries):
     """What the dispatcher does with a submit's outcome (persists_carrier_ids)."""
     async with db.write() as session:
-        await save_carrier_ids(session, channel, entries, utcnow())
+        await carrier_ids.save(session, channel, entries, utcnow())
 
 
 async def test_remembered_ids_match_at_once_and_stored_ones_in_a_new_matcher(db):
-    m = DbReceiptMatcher(db, "cmcc-a")
+    m = DbReceiptMatcher(CarrierIdStore(db, "cmcc-a"))
     await m.remember([("A1", "msg1", 1), ("A2", "msg1", 2), ("B1", "msg2", 1)])
     assert await m.match(["A1"]) == {"A1": ("msg1", 1)}  # at once, before the dispatcher records the submit
-    assert await DbReceiptMatcher(db, "cmcc-a").match(["A1"]) == {}  # memory only
+    assert await DbReceiptMatcher(CarrierIdStore(db, "cmcc-a")).match(["A1"]) == {}  # memory only
     await store_ids(db, "cmcc-a", [("A1", "msg1", 1), ("A2", "msg1", 2), ("B1", "msg2", 1)])
     # A restarted process: a fresh matcher on the same database knows them.
-    again = DbReceiptMatcher(db, "cmcc-a")
+    again = DbReceiptMatcher(CarrierIdStore(db, "cmcc-a"))
     assert await again.match(["A2", "B1", "ZZ"]) == {"A2": ("msg1", 2), "B1": ("msg2", 1)}
     # Storing the same id twice is harmless; an id issued again (an SMSC that
     # restarted and counts from 1) maps to the newest message.
     await store_ids(db, "cmcc-a", [("A1", "msg1", 1)])
     await store_ids(db, "cmcc-a", [("A1", "msg9", 1), ("B1", "msg8", 1), ("B1", "msg7", 2)])
-    assert await DbReceiptMatcher(db, "cmcc-a").match(["A1", "B1"]) == {"A1": ("msg9", 1), "B1": ("msg7", 2)}
+    assert await DbReceiptMatcher(CarrierIdStore(db, "cmcc-a")).match(["A1", "B1"]) == {"A1": ("msg9", 1), "B1": ("msg7", 2)}
 
 
 async def test_ids_are_per_channel(db):
     await store_ids(db, "chan-a", [("00000001", "from-a", 1)])
     await store_ids(db, "chan-b", [("00000001", "from-b", 1)])
-    a, b = DbReceiptMatcher(db, "chan-a"), DbReceiptMatcher(db, "chan-b")  # from the database, not the cache
+    a, b = DbReceiptMatcher(CarrierIdStore(db, "chan-a")), DbReceiptMatcher(CarrierIdStore(db, "chan-b"))  # from the database, not the cache
     assert await a.match(["00000001"]) == {"00000001": ("from-a", 1)}
     assert await b.match(["00000001"]) == {"00000001": ("from-b", 1)}
 
@@ -79,18 +80,18 @@ async def test_ids_are_per_channel(db):
 async def test_large_batches_cross_the_chunk_size(db):
     entries = [(f"{i:08X}", f"m{i}", 1) for i in range(2500)]
     await store_ids(db, "bulk", entries)
-    found = await DbReceiptMatcher(db, "bulk").match([e[0] for e in entries])
+    found = await DbReceiptMatcher(CarrierIdStore(db, "bulk")).match([e[0] for e in entries])
     assert len(found) == 2500 and found["000009C3"] == ("m2499", 1)
 
 
 async def test_park_parked_unpark(db):
-    m = DbReceiptMatcher(db, "park")
+    m = DbReceiptMatcher(CarrierIdStore(db, "park"))
     assert await m.parked(["P1"]) == []
     await m.park([report("P1"), report("P1", "UNDELIV"), report("P2")])
     got = await m.parked(["P1", "P9"])
     assert [(r.carrier_message_id, r.status) for r in got] == [("P1", "DELIVRD"), ("P1", "UNDELIV")]
     # A new process finds what the last one parked, once the id is stored.
-    fresh = DbReceiptMatcher(db, "park")
+    fresh = DbReceiptMatcher(CarrierIdStore(db, "park"))
     await store_ids(db, "park", [("P2", "m2", 1)])
     assert [r.carrier_message_id for r in await fresh.parked(["P2"])] == ["P2"]
     await fresh.unpark(["P1", "P2"])
@@ -98,21 +99,21 @@ async def test_park_parked_unpark(db):
 
 
 async def test_sweep_finds_receipts_parked_by_another_process(db):
-    parker = DbReceiptMatcher(db, "sweep")
+    parker = DbReceiptMatcher(CarrierIdStore(db, "sweep"))
     await parker.park([report("S1")])
     # Another worker submitted it (the dispatcher stored the id); its own process never parked anything.
-    other = DbReceiptMatcher(db, "sweep", sweep_interval=0.0)
+    other = DbReceiptMatcher(CarrierIdStore(db, "sweep"), sweep_interval=0.0)
     await store_ids(db, "sweep", [("S1", "msg-s", 1)])
     assert [r.carrier_message_id for r in await other.parked([])] == ["S1"]
 
 
 async def test_expiry_forgets_old_rows(db):
-    m = DbReceiptMatcher(db, "old", retention=timedelta(days=7))
+    m = DbReceiptMatcher(CarrierIdStore(db, "old"), retention=timedelta(days=7))
     await store_ids(db, "old", [("O1", "m1", 1)])
     await m.park([report("O2")])
     assert await m.expire(now=utcnow() + timedelta(days=1)) == (0, 0)
     assert await m.expire(now=utcnow() + timedelta(days=8)) == (1, 1)
-    assert await DbReceiptMatcher(db, "old").match(["O1"]) == {} and await m.parked_count() == 0
+    assert await DbReceiptMatcher(CarrierIdStore(db, "old")).match(["O1"]) == {} and await m.parked_count() == 0
 
 
 class Events:
@@ -132,7 +133,7 @@ async def test_channel_with_db_matcher_matches_early_and_late_receipts(db):
     planner = lambda pdu, n: Plan(receipt_first=(n % 3 == 0))  # noqa: E731 - a one-line plan, read where it is used
     async with TestSmsc(planner) as smsc:
         events = Events()
-        ch = SmppChannel(SmppConfig(name="dbm", port=smsc.port, window=20), matcher=DbReceiptMatcher(db, "dbm"))
+        ch = SmppChannel(SmppConfig(name="dbm", port=smsc.port, window=20), matcher=DbReceiptMatcher(CarrierIdStore(db, "dbm")))
         await ch.start(events)
         assert await ch.wait_bound(5)
         msgs = [OutboundMessage(f"m{i}", "t", "10690000", "8613800138000", f"code {i}", 1) for i in range(60)]
@@ -142,7 +143,7 @@ async def test_channel_with_db_matcher_matches_early_and_late_receipts(db):
         await ch.stop()
     by_msg = {r.message_id: r.carrier_message_id for r in events.reports}
     assert by_msg == {r.message_id: r.carrier_message_ids[0] for r in results}
-    assert await DbReceiptMatcher(db, "dbm").parked_count() == 0
+    assert await DbReceiptMatcher(CarrierIdStore(db, "dbm")).parked_count() == 0
 
 
 async def test_receipts_after_restart_match_ids_from_the_last_run(db):
@@ -150,7 +151,7 @@ async def test_receipts_after_restart_match_ids_from_the_last_run(db):
     # run 2, a new channel and matcher, gets the receipts and matches them from the database.
     held: list = []
     async with TestSmsc(lambda pdu, n: Plan(receipt=None)) as smsc:
-        ch1 = SmppChannel(SmppConfig(name="restart", port=smsc.port), matcher=DbReceiptMatcher(db, "restart"))
+        ch1 = SmppChannel(SmppConfig(name="restart", port=smsc.port), matcher=DbReceiptMatcher(CarrierIdStore(db, "restart")))
         await ch1.start(Events())
         assert await ch1.wait_bound(5)
         results = await ch1.submit([OutboundMessage(f"r{i}", "t", "10690000", "8613800138000", "hi", 1) for i in range(5)])
@@ -160,7 +161,7 @@ async def test_receipts_after_restart_match_ids_from_the_last_run(db):
         await ch1.stop()
 
         events = Events()
-        ch2 = SmppChannel(SmppConfig(name="restart", port=smsc.port), matcher=DbReceiptMatcher(db, "restart"))
+        ch2 = SmppChannel(SmppConfig(name="restart", port=smsc.port), matcher=DbReceiptMatcher(CarrierIdStore(db, "restart")))
         await ch2.start(events)
         assert await ch2.wait_bound(5)
         for cid in held:

@@ -9,12 +9,14 @@ the dispatcher or the status pages read of a channel is declared on
 :class:`Channel`; a channel that confirms its submits inside the dispatcher's
 transaction (the sandbox) also implements :class:`TransactionalChannel`.
 
-The database: a channel writes none of the pipeline's state (outcomes,
-reports, uplinks and carrier ids are stored by the dispatcher and the intake).
-The one exception is SMPP's receipt matcher (``smpp/db_matcher.py``): it reads
-the carrier ids the dispatcher stored and parks receipts that arrive before
-their id is known in a table of its own, because an SMSC never sends a
-receipt twice and every worker bound to the account may receive it.
+The database: a channel runs no SQL.  Outcomes, reports, uplinks and carrier
+ids are stored by the dispatcher and the intake; what SMPP's receipt matcher
+needs stored (it reads the carrier ids the dispatcher stored, and parks
+receipts that arrive before their id is known, because an SMSC never sends a
+receipt twice and any worker bound to the account may receive it) goes
+through a store the pipeline hands it when the channel is built
+(``tidings.store.carrier_ids.CarrierIdStore``, the ``ReceiptStore`` of
+``smpp/matcher.py``).
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from tidings.channels.routing import LiveRoutes, load_definitions, route_table
 from tidings.channels.sandbox.carrier import SandboxCarrier, SandboxConfig
 from tidings.channels.smpp.options import build_channel
 from tidings.context import AppContext
+from tidings.store.carrier_ids import CarrierIdStore
 from tidings.store.models.smpp import KIND_SMPP
 
 log = logging.getLogger("tidings.channels")
@@ -38,7 +39,7 @@ async def build_registry(ctx: AppContext) -> ChannelRegistry:
         defs, routes = [], []
     for row in defs:
         if row.kind == KIND_SMPP and row.enabled and not registry.has(row.name):
-            registry.add(build_channel(row, ctx.box, ctx.db, fingerprint(row)))
+            registry.add(build_channel(row, ctx.box, CarrierIdStore(ctx.db, row.name), fingerprint(row)))
             log.info("channel %s: smpp %s:%s (%s x%s, window %s), unknown_policy=%s", row.name,
                      row.config.get("host", "127.0.0.1"), row.config.get("port", 2775), row.config.get("bind_mode", "trx"),
                      row.config.get("binds", 1), row.config.get("window", 10), row.unknown_policy)

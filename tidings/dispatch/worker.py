@@ -47,6 +47,7 @@ from tidings.context import AppContext
 from tidings.dispatch.config import FAIL, DispatchConfig
 from tidings.dispatch.holders import ReceiptHolding
 from tidings.dispatch.intake import Intake
+from tidings.store import carrier_ids
 from tidings.store import messages as store
 from tidings.store.models.pipeline import EXPIRED, FAILED, QUEUED, SUBMITTED, UNKNOWN
 from tidings.timeutil import utcnow
@@ -240,7 +241,7 @@ class Dispatcher:
         if moves:
             await store.move_queued(session, moves)
         if carrier_rows:
-            await store.save_carrier_ids(session, self.channel.name, carrier_rows, now)
+            await carrier_ids.save(session, self.channel.name, carrier_rows, now)
         if receipts:
             await receipts.enqueue(session)
         unknown = sum(1 for u in updates if u["b_status"] == UNKNOWN)

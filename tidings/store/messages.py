@@ -26,7 +26,6 @@ from tidings.store.models.pipeline import (
     SUBMITTED,
     SUBMITTING,
     UNKNOWN,
-    CarrierId,
     FrequencyCounter,
     IdempotencyKey,
     Message,
@@ -232,22 +231,6 @@ async def record_outcomes(session: AsyncSession, rows: list[dict]) -> None:
     b_attempts, b_submitted, b_reported, b_carrier."""
     if rows:
         await session.execute(_RECORD, rows)
-
-
-async def save_carrier_ids(session: AsyncSession, channel: str, rows: list[tuple[str, str, int]], now: datetime) -> None:
-    """(carrier_id, message_id, part) of accepted parts, for channels whose
-    receipts name only the carrier's id (``Channel.persists_carrier_ids``):
-    the one place they are written, with the submit's outcome.  The newest
-    issue of an id wins: an SMSC that restarts may count its ids from 1 again."""
-    if not rows:
-        return
-    latest = {c: (m, s) for c, m, s in rows}  # one row per id and statement (PostgreSQL)
-    values = [{"channel": channel, "carrier_id": c, "message_id": m, "seq": s, "created_at": now} for c, (m, s) in latest.items()]
-    ins = dialect_insert(session, CarrierId.__table__)
-    stmt = ins.on_conflict_do_update(index_elements=["channel", "carrier_id"], set_={
-        "message_id": ins.excluded.message_id, "seq": ins.excluded.seq, "created_at": ins.excluded.created_at})
-    for chunk in _chunks(values):
-        await session.execute(stmt, chunk)
 
 
 async def due_expiries(session: AsyncSession, channel: str, now: datetime, limit: int) -> list[Any]:

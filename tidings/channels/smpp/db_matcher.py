@@ -1,29 +1,27 @@
-"""The database-backed :class:`~tidings.channels.smpp.matcher.ReceiptMatcher`.
+"""The persistent :class:`~tidings.channels.smpp.matcher.ReceiptMatcher`,
+over a :class:`~tidings.channels.smpp.matcher.ReceiptStore` the pipeline
+provides (``tidings.store.carrier_ids.CarrierIdStore``): this module runs no
+SQL itself.
 
-Carrier ids are written by the dispatcher, with the submit's outcome, in
-the pipeline's ``message_carrier_ids`` (channel, carrier_id) -> (message_id,
-part) (``Channel.persists_carrier_ids``): the one place they are written, so
-an id is durable exactly when its message is ``submitted``.  This matcher
-reads them; receipts that arrive before their id is known (before the
-submit_sm_resp is processed, at another worker, after a restart) it parks in
-``smpp_parked_receipts`` (its own table: the exception base.py names).
-Everything is keyed by channel name, so two carriers that both number their
-messages ``00000001`` never meet.
+Carrier ids are written by the dispatcher, with the submit's outcome, in the
+pipeline's carrier-id table (``Channel.persists_carrier_ids``): the one place
+they are written, so an id is durable exactly when its message is
+``submitted``.  This matcher reads them; receipts that arrive before their id
+is known (before the submit_sm_resp is processed, at another worker, after a
+restart) it parks through the store.  Everything is keyed by channel name, so
+two carriers that both number their messages ``00000001`` never meet.
 
 The hot path stays off the database where it can: :meth:`remember` keeps the
-ids of this process's accepted parts in an LRU of ``cache_size``, at once
-(a receipt often arrives before the dispatcher has recorded the submit), and
-:meth:`match` asks the database only for the rest (receipts after a restart,
-or for a submit another worker made); :meth:`parked` queries only for ids
-this process parked, and every ``sweep_interval`` (and at the first call,
-for receipts parked by an earlier run) it looks at every parked row of the
-channel whose id is known by now, which also catches a receipt parked by
-another worker, or parked here before the dispatcher recorded its id.  The
-sweep also expires rows older than ``retention`` (a receipt later than that
-is not coming; its message has long expired).
-
-Every call is one statement batch in one transaction: the channel's receipt
-worker hands over everything that arrived since its last turn.
+ids of this process's accepted parts in an LRU of ``cache_size``, at once (a
+receipt often arrives before the dispatcher has recorded the submit), and
+:meth:`match` asks the store only for the rest (receipts after a restart, or
+for a submit another worker made); :meth:`parked` asks only for ids this
+process parked, and every ``sweep_interval`` (and at the first call, for
+receipts parked by an earlier run) for every parked receipt of the channel
+whose id is known by now, which also catches a receipt parked by another
+worker, or parked here before the dispatcher recorded its id.  The sweep
+also expires rows older than ``retention`` (a receipt later than that is not
+coming; its message has long expired).
 """
 
 from __future__ import annotations
@@ -33,58 +31,32 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import bindparam, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.channels.base import DeliveryReport
-from tidings.store.db import Database
-from tidings.store.dialect import affected, chunks
-from tidings.store.models.pipeline import CarrierId
-from tidings.store.models.smpp import ParkedReceipt
 from tidings.timeutil import utcnow
 
-from .matcher import Entry
+from .matcher import Entry, ReceiptStore
 
 log = logging.getLogger("tidings.smpp")
 
 EXPIRY_INTERVAL = 600.0  # seconds between expiry passes
-_CHUNK = 1000  # ids per IN (...) and rows per multi-row INSERT: under every driver's parameter limit
-
-
-def _chunks(items: Sequence, size: int = _CHUNK):
-    return chunks(items, size)
 
 
 class DbReceiptMatcher:
-    def __init__(self, db: Database, channel: str, *, retention: timedelta = timedelta(days=7),
+    def __init__(self, store: ReceiptStore, *, retention: timedelta = timedelta(days=7),
                  sweep_interval: float = 5.0, cache_size: int = 200_000) -> None:
-        self.db = db
-        self.channel = channel
+        self.store = store
+        self.channel = store.channel
         self.retention = retention
         self.sweep_interval = sweep_interval
         self.cache_size = cache_size
-        self._insert = sqlite.insert if db.is_sqlite else postgresql.insert
-        self._ids = CarrierId.__table__
-        self._parked_t = ParkedReceipt.__table__
         # Ids this process remembered lately: most receipts come within seconds,
-        # so they match here; the database answers for the rest (restarts, other workers).
+        # so they match here; the store answers for the rest (restarts, other workers).
         self._recent: OrderedDict[str, tuple[str, int]] = OrderedDict()
         # Ids this process parked and not yet reported; the sweep finds everyone else's.
         self._parked_ids: set[str] = set()
         self._next_sweep = 0.0  # the first call sweeps: receipts parked by an earlier run
         self._next_expiry = 0.0
-        t, p = self._ids, self._parked_t
-        self._match_stmt = (
-            select(t.c.carrier_id, t.c.message_id, t.c.seq)
-            .where(t.c.channel == channel, t.c.carrier_id.in_(bindparam("ids", expanding=True)))
-        )
-        self._parked_stmt = (
-            select(p.c.carrier_id, p.c.status, p.c.description, p.c.done_at)
-            .where(p.c.channel == channel, p.c.carrier_id.in_(bindparam("ids", expanding=True)))
-            .order_by(p.c.id)
-        )
 
     def __repr__(self) -> str:
         return f"DbReceiptMatcher({self.channel!r})"
@@ -111,23 +83,15 @@ class DbReceiptMatcher:
             else:
                 out[cid] = hit
         if missing:
-            async with self.db.read() as session:
-                for chunk in _chunks(missing):
-                    for cid, mid, seq in await session.execute(self._match_stmt, {"ids": chunk}):
-                        out[cid] = (mid, seq)
+            out.update(await self.store.lookup(missing))
         return out
 
     async def park(self, reports: Sequence[DeliveryReport]) -> None:
         if not reports:
             return
-        now = utcnow()
-        rows: list[dict[str, Any]] = [{"channel": self.channel, "carrier_id": r.carrier_message_id or "", "status": r.status,
-                 "description": (r.description or "")[:255], "done_at": _naive(r.done_at), "parked_at": now}
-                for r in reports]
-        async with self.db.write() as session:
-            for chunk in _chunks(rows):
-                await session.execute(self._insert(self._parked_t), chunk)
-        self._parked_ids.update(str(r["carrier_id"]) for r in rows)
+        rows = [(r.carrier_message_id or "", r.status, r.description or "", _naive(r.done_at)) for r in reports]
+        await self.store.park(rows)
+        self._parked_ids.update(row[0] for row in rows)
 
     async def parked(self, carrier_ids: Sequence[str]) -> list[DeliveryReport]:
         if time.monotonic() >= self._next_sweep:
@@ -135,29 +99,18 @@ class DbReceiptMatcher:
         mine = [cid for cid in dict.fromkeys(carrier_ids) if cid in self._parked_ids]
         if not mine:
             return []
-        out: list[DeliveryReport] = []
-        async with self.db.read() as session:
-            for chunk in _chunks(mine):
-                for cid, status, desc, done_at in await session.execute(self._parked_stmt, {"ids": chunk}):
-                    out.append(DeliveryReport(None, cid, status, desc, done_at, self.channel))
-        return out
+        return [DeliveryReport(None, cid, status, desc, done_at, self.channel) for cid, status, desc, done_at in await self.store.parked(mine)]
 
     async def unpark(self, carrier_ids: Sequence[str]) -> None:
         if not carrier_ids:
             return
-        p = self._parked_t
-        stmt = delete(p).where(p.c.channel == self.channel, p.c.carrier_id.in_(bindparam("ids", expanding=True)))
-        async with self.db.write() as session:
-            for chunk in _chunks(list(dict.fromkeys(carrier_ids))):
-                await session.execute(stmt, {"ids": chunk})
+        await self.store.unpark(list(dict.fromkeys(carrier_ids)))
         self._parked_ids.difference_update(carrier_ids)
 
     # ---- housekeeping --------------------------------------------------------
 
     async def parked_count(self) -> int:
-        async with self.db.read() as session:
-            return (await session.execute(
-                select(func.count()).select_from(ParkedReceipt).where(ParkedReceipt.channel == self.channel))).scalar_one()
+        return await self.store.parked_count()
 
     async def _sweep(self) -> list[DeliveryReport]:
         """Every parked receipt of this channel whose id is known by now (the
@@ -166,24 +119,12 @@ class DbReceiptMatcher:
         if time.monotonic() >= self._next_expiry:
             self._next_expiry = time.monotonic() + EXPIRY_INTERVAL
             await self.expire()
-        stmt = (
-            select(ParkedReceipt.carrier_id, ParkedReceipt.status, ParkedReceipt.description, ParkedReceipt.done_at)
-            .join(CarrierId, (CarrierId.channel == ParkedReceipt.channel) & (CarrierId.carrier_id == ParkedReceipt.carrier_id))
-            .where(ParkedReceipt.channel == self.channel)
-            .order_by(ParkedReceipt.id)
-            .limit(5000)
-        )
-        async with self.db.read() as session:
-            rows = (await session.execute(stmt)).all()
+        rows = await self.store.parked_and_known()
         return [DeliveryReport(None, cid, status, desc, done_at, self.channel) for cid, status, desc, done_at in rows]
 
     async def expire(self, now: datetime | None = None) -> tuple[int, int]:
         """Forget ids and parked receipts older than ``retention``; (ids, parked) removed."""
-        cutoff = (now or utcnow()) - self.retention
-        async with self.db.write() as session:
-            ids = await affected(session, delete(CarrierId).where(CarrierId.channel == self.channel, CarrierId.created_at < cutoff))
-            parked = await affected(session, delete(ParkedReceipt).where(ParkedReceipt.channel == self.channel,
-                                                                         ParkedReceipt.parked_at < cutoff))
+        ids, parked = await self.store.expire((now or utcnow()) - self.retention)
         if parked:
             log.warning("smpp %s: %d receipts never matched a submit in %s; dropped", self.channel, parked, self.retention)
         return ids, parked

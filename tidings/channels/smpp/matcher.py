@@ -19,11 +19,36 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from tidings.channels.base import DeliveryReport
 
 Entry = tuple[str, str, int]  # (carrier_id, our message_id, part number from 1)
+Parked = tuple[str, str, str, datetime]  # (carrier_id, status, description, done_at) of a parked receipt
+
+
+class ReceiptStore(Protocol):
+    """What a persistent matcher reads and parks through, provided by the
+    pipeline (tidings.store.carrier_ids.CarrierIdStore): the carrier ids the
+    dispatcher stored with each submit's outcome, and the receipts parked
+    before their id was known.  All of one channel."""
+
+    channel: str
+
+    async def lookup(self, carrier_ids: Sequence[str]) -> dict[str, tuple[str, int]]: ...
+
+    async def park(self, receipts: Sequence[Parked]) -> None: ...
+
+    async def parked(self, carrier_ids: Sequence[str]) -> list[Parked]: ...
+
+    async def parked_and_known(self, limit: int = 5000) -> list[Parked]: ...
+
+    async def unpark(self, carrier_ids: Sequence[str]) -> None: ...
+
+    async def parked_count(self) -> int: ...
+
+    async def expire(self, before: datetime) -> tuple[int, int]: ...
 
 
 class ReceiptMatcher(Protocol):

@@ -15,10 +15,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tidings.security import SecretBox
-from tidings.store.db import Database
 from tidings.store.models.smpp import ChannelDef
 
 from .channel import SmppChannel, SmppConfig
+from .matcher import ReceiptStore
 
 PASSWORD_MAX = 8  # SMPP 3.4 password: C-Octet String of at most 9 octets with the NUL
 
@@ -102,9 +102,10 @@ def smpp_config(row: ChannelDef, box: SecretBox) -> SmppConfig:
     return cfg
 
 
-def build_channel(row: ChannelDef, box: SecretBox, db: Database, fingerprint: tuple) -> SmppChannel:
-    """The live channel for an enabled definition, matching receipts through the database."""
+def build_channel(row: ChannelDef, box: SecretBox, receipts: ReceiptStore, fingerprint: tuple) -> SmppChannel:
+    """The live channel for an enabled definition, matching receipts through
+    the pipeline's carrier-id store."""
     from .db_matcher import DbReceiptMatcher
 
-    return SmppChannel(smpp_config(row, box), matcher=DbReceiptMatcher(db, row.name),
+    return SmppChannel(smpp_config(row, box), matcher=DbReceiptMatcher(receipts),
                        unknown_policy=row.unknown_policy, definition=fingerprint)
