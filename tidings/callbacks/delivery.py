@@ -47,7 +47,7 @@ from tidings.callbacks.transport import build_client
 from tidings.callbacks.urls import Resolver, system_resolve
 from tidings.context import AppContext
 from tidings.store.dialect import chunks
-from tidings.store.models.callbacks import CallbackAttempt, CallbackOutbox, CallbackSubject
+from tidings.store.models.callbacks import AttemptOutcome, CallbackAttempt, CallbackOutbox, CallbackSubject, OutboxStatus
 from tidings.timeutil import utcnow
 
 log = logging.getLogger("tidings.callbacks")
@@ -188,7 +188,7 @@ class CallbackDelivery:
             self._wake.set()
 
     def _due_filter(self, now: datetime) -> list[ColumnElement[bool]]:
-        conds = [OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at <= now]
+        conds = [OUTBOX.c.status == OutboxStatus.PENDING, OUTBOX.c.next_attempt_at <= now]
         if self._busy:
             conds.append(OUTBOX.c.url.not_in(sorted(self._busy)))
         return conds
@@ -250,7 +250,7 @@ class CallbackDelivery:
                 for part in chunks(ids, 500):
                     await session.execute(
                         update(OUTBOX)
-                        .where(OUTBOX.c.id.in_(part), OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at == end)
+                        .where(OUTBOX.c.id.in_(part), OUTBOX.c.status == OutboxStatus.PENDING, OUTBOX.c.next_attempt_at == end)
                         .values(next_attempt_at=new_end)
                     )
         for end, ids in by_end.items():
@@ -350,7 +350,8 @@ class CallbackDelivery:
                     if o.unreachable and (next_probe is None or at < next_probe):
                         next_probe = at
             if o.result in ("delivered", "failed"):
-                outcome = "delivered" if o.result == "delivered" else ("failed" if gives_up(p, o.row.created_at, now) else "retrying")
+                outcome = AttemptOutcome.DELIVERED if o.result == "delivered" else (
+                    AttemptOutcome.FAILED if gives_up(p, o.row.created_at, now) else AttemptOutcome.RETRYING)
                 attempt_rows.append(
                     {
                         "tenant_id": o.row.tenant_id,
@@ -379,7 +380,7 @@ class CallbackDelivery:
                 await conn.execute(
                     update(OUTBOX)
                     .where(OUTBOX.c.id.in_(delivered))
-                    .values(status="delivered", delivered_at=now, last_error=None)
+                    .values(status=OutboxStatus.DELIVERED, delivered_at=now, last_error=None)
                 )
             if retry_rows:
                 await conn.execute(
@@ -390,7 +391,7 @@ class CallbackDelivery:
                 )
             if given_up:
                 await conn.execute(
-                    update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(status="failed", last_error=bindparam("b_error")),
+                    update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id")).values(status=OutboxStatus.FAILED, last_error=bindparam("b_error")),
                     given_up,
                 )
             if unsent:
@@ -421,7 +422,7 @@ class CallbackDelivery:
                     async with self.ctx.db.write() as session:
                         cols = [table.c.id, at] + ([OUTBOX.c.request_id, OUTBOX.c.status] if table is OUTBOX else [])
                         rows = (await session.execute(select(*cols).where(table.c.id > after).order_by(table.c.id).limit(chunk))).all()
-                        old = [r for r in rows if r[1] < cutoff and (table is not OUTBOX or r[3] != "pending")]
+                        old = [r for r in rows if r[1] < cutoff and (table is not OUTBOX or r[3] != OutboxStatus.PENDING)]
                         if old and table is OUTBOX:
                             await session.execute(delete(subjects).where(subjects.c.request_id.in_([r[2] for r in old])))
                         if old:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings.store.models.callbacks import CallbackAttempt, CallbackOutbox, CallbackSubject
+from tidings.store.models.callbacks import CallbackAttempt, CallbackOutbox, CallbackSubject, OutboxStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ async def callback_attempts(session: AsyncSession, tenant_id: str, subject_ids: 
         tried[a.request_id].append(Attempt(a.attempt, a.outcome, a.http_status, a.error, a.started_at, a.duration_ms))
     out: dict[str, list[Delivery]] = defaultdict(list)
     for r in rows:
-        d = Delivery(r.request_id, r.kind, r.url, r.batch, r.status, r.next_attempt_at if r.status == "pending" else None, tried[r.request_id])
+        d = Delivery(r.request_id, r.kind, r.url, r.batch, r.status, r.next_attempt_at if r.status == OutboxStatus.PENDING else None, tried[r.request_id])
         for subject in by_request[r.request_id]:
             out[subject].append(d)
     return dict(out)

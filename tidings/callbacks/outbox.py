@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidings.callbacks import formats, registrations
 from tidings.callbacks.policy import CallbackSettings
 from tidings.store.dialect import chunks
-from tidings.store.models.callbacks import CallbackOutbox, CallbackSubject
+from tidings.store.models.callbacks import CallbackOutbox, CallbackSubject, OutboxStatus
 from tidings.timeutil import utcnow
 
 _CALLBACK_KINDS = {"sms": formats.AIM_SMS, "shortchain": formats.AIM_SHORTCHAIN}
@@ -64,7 +64,7 @@ def _row(tenant_id: str, kind: str, url: str, payload: Any, *, batch: bool, even
         "events": events,
         "subject_id": subject_id,
         "payload": payload,
-        "status": "pending",
+        "status": OutboxStatus.PENDING,
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.callbacks import formats, signing
 from tidings.security import SecretBox
-from tidings.store.models.callbacks import CallbackOutbox, CallbackRegistration
+from tidings.store.models.callbacks import CallbackOutbox, CallbackRegistration, OutboxStatus
 from tidings.store.models.core import Tenant
 from tidings.timeutil import utcnow
 
@@ -87,7 +87,7 @@ async def register(session: AsyncSession, tenant_id: str, url_type: int, url: st
                 .where(
                     CallbackOutbox.tenant_id == tenant_id,
                     CallbackOutbox.url == previous,
-                    CallbackOutbox.status == "pending",
+                    CallbackOutbox.status == OutboxStatus.PENDING,
                     CallbackOutbox.kind.in_(kinds),
                     CallbackOutbox.batch == batch,
                 )

@@ -7,8 +7,9 @@ import random
 from dataclasses import dataclass, fields
 from typing import Any
 
-RESUBMIT = "resubmit"  # at-least-once: a submit whose outcome is unknown is sent again
-FAIL = "fail"  # at-most-once: it is failed with status code UNKNOWN
+from tidings.store.models.smpp import FAIL, RESUBMIT, UnknownPolicy
+
+__all__ = ["FAIL", "RESUBMIT", "DispatchConfig", "UnknownPolicy"]
 
 
 @dataclass(slots=True)
@@ -45,8 +46,8 @@ class DispatchConfig:
                 setattr(cfg, key, value if current is None or isinstance(current, dict) else type(current)(value))
         return cfg
 
-    def policy_for(self, channel: str) -> str:
-        return str((self.unknown_policy or {}).get(channel, RESUBMIT))
+    def policy_for(self, channel: str) -> UnknownPolicy:
+        return UnknownPolicy((self.unknown_policy or {}).get(channel, RESUBMIT))
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         """Seconds before retry number ``attempt`` (1 = after the first failure)."""

@@ -15,15 +15,33 @@ Three shapes cover every reviewable object Tidings has or will have:
 
 from __future__ import annotations
 
-PENDING = "pending"
-APPROVED = "approved"
-REJECTED = "rejected"
-PARTIAL = "partial"
+from enum import StrEnum
 
-SINGLE = "single"
-ANY = "any"
-EACH = "each"
-RULES = (SINGLE, ANY, EACH)
+
+class ReviewState(StrEnum):
+    """A review's (and a party's) state, stored and answered as its value."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PARTIAL = "partial"
+
+
+class ReviewRule(StrEnum):
+    SINGLE = "single"
+    ANY = "any"
+    EACH = "each"
+
+
+PENDING = ReviewState.PENDING
+APPROVED = ReviewState.APPROVED
+REJECTED = ReviewState.REJECTED
+PARTIAL = ReviewState.PARTIAL
+
+SINGLE = ReviewRule.SINGLE
+ANY = ReviewRule.ANY
+EACH = ReviewRule.EACH
+RULES = tuple(ReviewRule)
 
 OPERATOR = "operator"
 MAKERS = ("HUAWEI", "HONOR", "XIAOMI", "OPPO", "VIVO", "MEIZU", "SAMSUNG")

@@ -17,6 +17,7 @@ second and the rows are pruned by age, not by cascade.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,6 +29,22 @@ from .base import Base, Timestamped
 # BIGINT on PostgreSQL, INTEGER (the rowid alias, so it autoincrements) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
+
+
+class OutboxStatus(StrEnum):
+    """A delivery unit's state in the outbox."""
+
+    PENDING = "pending"  # due at next_attempt_at (or held by a lease)
+    DELIVERED = "delivered"
+    FAILED = "failed"  # given up
+
+
+class AttemptOutcome(StrEnum):
+    """What one delivery attempt came to."""
+
+    DELIVERED = "delivered"
+    RETRYING = "retrying"
+    FAILED = "failed"  # the last attempt before giving up
 
 class CallbackRegistration(Timestamped, Base):
     """One URL per (tenant, family, url_type): a second registration replaces
@@ -65,7 +82,7 @@ class CallbackOutbox(Base):
     subject_id: Mapped[str | None] = mapped_column(String(64), index=True)
     payload: Mapped[dict] = mapped_column()
     # pending | delivered | failed (gave up)
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.PENDING)
     # Requests sent (or possibly sent: a claim that crashed counts).
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

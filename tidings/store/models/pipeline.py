@@ -25,6 +25,7 @@ behind the status: ``DELIVRD``, a carrier code (``MK:0001`` ...), or the
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,16 +34,31 @@ from tidings.timeutil import utcnow
 
 from .base import Base
 
-QUEUED = "queued"
-SUBMITTING = "submitting"
-SUBMITTED = "submitted"
-DELIVERED = "delivered"
-FAILED = "failed"
-EXPIRED = "expired"
-UNKNOWN = "unknown"
-REJECTED = "rejected"
 
-STATUSES = (QUEUED, SUBMITTING, SUBMITTED, DELIVERED, FAILED, EXPIRED, UNKNOWN, REJECTED)
+class MessageStatus(StrEnum):
+    """A message's status (docs/pipeline.md): stored, answered and compared as
+    its string value."""
+
+    QUEUED = "queued"
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+    REJECTED = "rejected"
+
+
+QUEUED = MessageStatus.QUEUED
+SUBMITTING = MessageStatus.SUBMITTING
+SUBMITTED = MessageStatus.SUBMITTED
+DELIVERED = MessageStatus.DELIVERED
+FAILED = MessageStatus.FAILED
+EXPIRED = MessageStatus.EXPIRED
+UNKNOWN = MessageStatus.UNKNOWN
+REJECTED = MessageStatus.REJECTED
+
+STATUSES = tuple(MessageStatus)
 FINAL = frozenset({DELIVERED, FAILED, EXPIRED, REJECTED})
 IN_FLIGHT = (QUEUED, SUBMITTING, SUBMITTED, UNKNOWN)
 

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,13 +27,26 @@ from tidings.timeutil import utcnow
 
 from .base import Base, Timestamped
 
-KIND_SMPP = "smpp"
-KIND_SANDBOX = "sandbox"
-KINDS = (KIND_SMPP, KIND_SANDBOX)
 
-RESUBMIT = "resubmit"
-FAIL = "fail"
-UNKNOWN_POLICIES = (RESUBMIT, FAIL)
+class ChannelKind(StrEnum):
+    SMPP = "smpp"
+    SANDBOX = "sandbox"
+
+
+class UnknownPolicy(StrEnum):
+    """What the pipeline does with a submit whose outcome is unknown."""
+
+    RESUBMIT = "resubmit"  # at-least-once: it is sent again
+    FAIL = "fail"  # at-most-once: it is failed with status code UNKNOWN
+
+
+KIND_SMPP = ChannelKind.SMPP
+KIND_SANDBOX = ChannelKind.SANDBOX
+KINDS = tuple(ChannelKind)
+
+RESUBMIT = UnknownPolicy.RESUBMIT
+FAIL = UnknownPolicy.FAIL
+UNKNOWN_POLICIES = tuple(UnknownPolicy)
 
 
 class ChannelDef(Timestamped, Base):
