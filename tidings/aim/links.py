@@ -149,14 +149,14 @@ async def landing_domains(session: AsyncSession, tenant_id: str, hosts: set[str]
         return frozenset()
     q = select(AimDomain.name).where(AimDomain.kind == LANDING, AimDomain.name.in_(hosts),
                                      or_(AimDomain.tenant_id.is_(None), AimDomain.tenant_id == tenant_id))
-    return frozenset((await session.execute(q)).scalars())
+    return frozenset(code for code in (await session.execute(q)).scalars() if code is not None)
 
 
 async def taken_codes(session: AsyncSession, domain: str, wanted: set[str]) -> frozenset[str]:
     if not wanted:
         return frozenset()
     q = select(AimLink.code).where(AimLink.domain == domain, AimLink.code.in_(wanted))
-    return frozenset((await session.execute(q)).scalars())
+    return frozenset(code for code in (await session.execute(q)).scalars() if code is not None)
 
 
 async def mint(session: AsyncSession, planned: Planned) -> str:
@@ -268,7 +268,7 @@ async def list_links(session: AsyncSession, tenant_id: str, f: LinkFilter, offse
     if offset + limit > 10_000 or offset >= total:
         return [], total
     rows = (await session.execute(
-        select(L, T.task_name, T.code_type, T.sms_signs, T.resolving_times.label("task_times"), T.expiration_days,
+        select(*L, T.task_name, T.code_type, T.sms_signs, T.resolving_times.label("task_times"), T.expiration_days,
                T.domain.label("task_domain"))
         .select_from(joined).where(where).order_by(L.created_at.desc(), L.id).offset(offset).limit(limit)
     )).mappings().all()
