@@ -15,6 +15,10 @@ def summary(m: Message) -> dict:
     return {
         "msg_id": m.id,
         "task_id": m.task_id,
+        # What the number got: a plain SMS (``sms``) or a smart message (``aim``, with its card template and link).
+        "product": m.product,
+        "aim_tpl_id": m.aim_tpl_id,
+        "aim_url": m.aim_url,
         "to": m.to,
         "number": m.number,
         "channel_num": m.channel_num,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tidings.channels.base import AIM, SMS
+from tidings.channels.base import AIM, BASIC, SMS
 from tidings.channels.registry import ChannelRegistry, NoChannel, RouteRequest
 from tidings.channels.routing import LiveRoutes
 from tidings.channels.sandbox.carrier import SandboxCarrier
@@ -28,22 +28,23 @@ def ask(reg: ChannelRegistry, product: str, number: str = "8613800138000") -> st
 
 
 def test_channels_declare_what_they_carry():
-    assert SandboxCarrier.carries == frozenset({SMS}) and SmppChannel.carries == frozenset({SMS})
+    # A smart message is an SMS carrying its card link: both carry it.
+    assert SandboxCarrier.carries == frozenset({SMS, AIM}) and SmppChannel.carries == frozenset({SMS, AIM})
 
 
 def test_without_routes_sms_goes_to_the_default_and_a_product_nobody_carries_is_refused():
     reg = registry()
-    assert reg.trivial and ask(reg, SMS) == "sandbox"
+    assert reg.trivial and ask(reg, SMS) == "sandbox" and ask(reg, AIM) == "sandbox"
     with pytest.raises(NoChannel):
-        ask(reg, AIM)
+        ask(reg, BASIC)
 
 
 def test_a_route_is_taken_only_for_a_product_its_channel_carries():
-    reg = registry(Route("cmcc", SMS, "86138", priority=10), Route("cmcc", AIM, "86138", priority=10))
+    reg = registry(Route("cmcc", SMS, "86138", priority=10), Route("cmcc", BASIC, "86138", priority=10))
     assert ask(reg, SMS) == "cmcc"  # down, but the only candidate: it waits for its binds
     assert ask(reg, SMS, "8613900139000") == "sandbox"  # no route: the default
-    with pytest.raises(NoChannel):  # SMPP does not carry cards, and neither does the default
-        ask(reg, AIM)
+    with pytest.raises(NoChannel):  # SMPP does not carry basic-edition messages, and neither does the default
+        ask(reg, BASIC)
 
 
 def test_failover_needs_a_channel_that_is_up():
@@ -51,4 +52,4 @@ def test_failover_needs_a_channel_that_is_up():
     assert reg.failover(SMS, "8613800138000", "cmcc") is None  # backup is not bound
     reg = registry(Route("cmcc", SMS, "86138", priority=10), Route("sandbox", SMS, "86138", priority=20))
     assert reg.failover(SMS, "8613800138000", "cmcc") == "sandbox"
-    assert reg.failover(AIM, "8613800138000", "cmcc") is None
+    assert reg.failover(BASIC, "8613800138000", "cmcc") is None

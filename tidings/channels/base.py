@@ -30,7 +30,7 @@ from typing import Any, Protocol
 # tidings.domain.routing.PRODUCTS.  Routing sends a product's messages only to
 # channels that carry it.
 SMS = "sms"  # text messages (the SMS product)
-AIM = "aim"  # smart messages (cards); no channel carries them yet
+AIM = "aim"  # smart messages: an SMS carrying a card link (the sandbox and SMPP carry them)
 BASIC = "basic"  # basic-edition messages; no channel carries them yet
 
 

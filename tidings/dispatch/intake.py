@@ -105,7 +105,7 @@ class Intake:
                 alike[(r.status, r.description, r.done_at)].append(mid)
                 receipts.add(row, seq=1, total=1, status=r.status, desc=r.description, send_time=row.submitted_at, receive_time=r.done_at)
                 if r.status == DELIVRD:
-                    billed.append(meters.MeterEvent(row.tenant_id, "sms", meters.SMS_PART_DELIVERED, 1, mid, r.done_at))
+                    billed.append(meters.MeterEvent(row.tenant_id, row.product, meters.SMS_PART_DELIVERED, 1, mid, r.done_at))
                 continue
             parts = parts_of.get(mid)
             if parts is None:
@@ -134,7 +134,7 @@ class Intake:
                                 "b_next": None})
                 delivered = sum(1 for p in parts if p["status"] == DELIVRD)
                 if delivered:
-                    billed.append(meters.MeterEvent(row.tenant_id, "sms", meters.SMS_PART_DELIVERED, delivered, mid, reported))
+                    billed.append(meters.MeterEvent(row.tenant_id, row.product, meters.SMS_PART_DELIVERED, delivered, mid, reported))
             else:
                 updates.append(
                     {"b_id": mid, "b_status": row.status, "b_code": None, "b_desc": None, "b_reported": None, "b_parts": parts, "b_next": row.next_attempt_at}

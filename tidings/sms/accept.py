@@ -27,9 +27,16 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+<<<<<<< HEAD
+=======
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tidings.errors import KooError, invalid, not_found
+>>>>>>> 8019815 (aim: send tasks (create_aim_send_task, list_aim_send_tasks, list_aim_send_details, list_aim_send_reports): one link per number, the SMS template with the link in NEWTEXT through the SMS acceptance as product aim; aim receipts with tpl_id/aim_code/aim_url (messages.aim_tpl_id/aim_url); sandbox and SMPP carry aim; per-tenant smart-message bucket (1,000/s default); WIP on the links helper's uncommitted links/capability)
 from tidings.channels.registry import RouteRequest, registry_of
 from tidings.context import AppContext
 from tidings.dispatch.config import DispatchConfig
@@ -71,6 +78,10 @@ class Group:
     to: list[str]
     params: list[str]
     field: str  # "template_id" or "sms_content[2].template_id", for error messages
+    # The product the messages are sent as (``messages.product``), and columns
+    # that product adds to each row (smart messages: their template and link).
+    product: str = "sms"
+    extra: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -190,11 +201,17 @@ async def commit(
     extend: str | None,
     idempotency: tuple[str, str] | None,
     respond,
+    task_id: str | None = None,
+    also: Callable[[AsyncSession, str, datetime], Awaitable[None]] | None = None,
 ) -> dict:
     """Write the task, messages, counters and idempotency record in one
-    transaction; returns the response body built by ``respond(task_id, verdicts, now)``."""
+    transaction; returns the response body built by ``respond(task_id, verdicts, now)``.
+
+    ``also(session, task_id, now)`` writes what the calling product keeps with
+    the messages (smart messages: their links and send task) in the same
+    transaction, before the messages."""
     now = utcnow()
-    task_id = hex32()
+    task_id = task_id or hex32()
     dconf = DispatchConfig.from_settings(ctx.settings.extra)
     registry = registry_of(ctx)
     validity_cache: dict[str, timedelta] = {}
@@ -233,13 +250,17 @@ async def commit(
                 channel = ""
                 if ok:
                     accepted += 1
+<<<<<<< HEAD
                     channel = registry.default if registry.trivial else registry.route(RouteRequest(tenant_id, v.number or "", p.channel_num))
+=======
+                    channel = registry.default if registry.trivial else registry.route(RouteRequest(tenant_id, v.number, p.channel_num, g.product))
+>>>>>>> 8019815 (aim: send tasks (create_aim_send_task, list_aim_send_tasks, list_aim_send_details, list_aim_send_reports): one link per number, the SMS template with the link in NEWTEXT through the SMS acceptance as product aim; aim receipts with tpl_id/aim_code/aim_url (messages.aim_tpl_id/aim_url); sandbox and SMPP carry aim; per-tenant smart-message bucket (1,000/s default); WIP on the links helper's uncommitted links/capability)
                 rows.append(
                     {
                         "id": v.msg_id,
                         "tenant_id": tenant_id,
                         "task_id": task_id,
-                        "product": "sms",
+                        "product": g.product,
                         "app_id": t.app_id,
                         "signature_id": t.signature_id,
                         "signature": t.signature_name,
@@ -262,6 +283,9 @@ async def commit(
                         "reported_at": None,
                         "carrier_ids": None,
                         "part_reports": None,
+                        "aim_tpl_id": None,
+                        "aim_url": None,
+                        **(g.extra or {}),
                     }
                 )
         task = {
@@ -275,6 +299,8 @@ async def commit(
             "accepted": accepted,
             "created_at": now,
         }
+        if also is not None:
+            await also(session, task_id, now)
         await store.insert_accepted(session, task, rows)
         await store.save_counters(session, tenant_id, changed)
         body = respond(task_id, p, now, accepted)

@@ -149,6 +149,8 @@ CLAIM_COLUMNS = (
     M.c.created_at,
     M.c.submitted_at,
     M.c.status,
+    M.c.aim_tpl_id,
+    M.c.aim_url,
 )
 
 
@@ -311,6 +313,8 @@ REPORT_COLUMNS = (
     M.c.carrier_ids,
     M.c.part_reports,
     M.c.next_attempt_at,
+    M.c.aim_tpl_id,
+    M.c.aim_url,
 )
 
 

@@ -118,6 +118,10 @@ class Message(Base):
     carrier_ids: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     # One entry per part report: {"seq", "status", "desc", "at"}.
     part_reports: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
+    # A smart message's template and short link, for its receipts (tidings/aim/receipts.py);
+    # NULL for every other product.
+    aim_tpl_id: Mapped[str | None] = mapped_column(String(9))
+    aim_url: Mapped[str | None] = mapped_column(String(128))
 
 
 class CarrierId(Base):
