@@ -13,11 +13,11 @@ from huaweicloudsdkkoomessage.v1 import (
     CreateAimSendTaskRequest,
     CreateAimSendTaskRequestBody,
     CreateResolveTaskParam,
+    ListAimMsgSignatureDetailRequest,
     ListAimSendDetailsRequest,
-    ListAimSendTasksRequest,
     ListAimSendReportsRequest,
     ListAimSendReportsRequestBody,
-    ListAimMsgSignatureDetailRequest,
+    ListAimSendTasksRequest,
     SmsChannel,
     VariableAttributes,
 )

@@ -7,18 +7,19 @@ their limits, refusals that write nothing, foreign ids."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from huaweicloudsdkkoomessage.v1 import (
     AddCallBackRequest,
     AddCallbackRequestBody,
-    UpdatePersonalTemplateStateRequest,
     UpdatePersonalTemplateStateDataRequest,
+    UpdatePersonalTemplateStateRequest,
 )
 
 from tests.api.aim_send_support import (
     FEATURE_PHONE,
     PARCEL,
+    PARCEL_VALUES,
     AimSender,
     aim_sender,
     list_details,
@@ -96,7 +97,8 @@ def test_a_send_task_sends_each_number_its_link_and_every_receipt_carries_it(ser
     assert details.page_info.total == 2
     by = {d.cust_flag: d for d in details.send_details}
     d = by[huawei]
-    assert (d.task_id, d.task_name, d.tpl_id, d.send_account, d.send_status, d.msg_id) == (r.task_id, "智能信息发送", PARCEL, huawei, "success", messages[huawei]["msg_id"])
+    assert (d.task_id, d.task_name, d.tpl_id, d.send_account, d.send_status) == (r.task_id, "智能信息发送", PARCEL, huawei, "success")
+    assert d.msg_id == messages[huawei]["msg_id"]
     assert d.tpl_name and d.send_time.endswith("Z") and d.receive_time.endswith("Z")
 
     tasks = list_tasks(s)
@@ -105,13 +107,14 @@ def test_a_send_task_sends_each_number_its_link_and_every_receipt_carries_it(ser
     assert (t.task_id, t.task_state, t.submission_count, t.send_count, t.success_number, t.support_resolve_count) == (r.task_id, "Success", 2, 2, 2, -1)
     assert list_tasks(s, task_status="Fail").page_info.total == 0 and list_tasks(s, tpl_id=PARCEL).page_info.total == 1
 
-    today = datetime.now(timezone.utc)
+    today = datetime.now(UTC)
     begin = (today - timedelta(days=1)).strftime("%Y-%m-%dT00:00:00Z")
     end = (today + timedelta(days=1)).strftime("%Y-%m-%dT00:00:00Z")
     daily = list_reports(s, report_type="1", begin_time=begin, end_time=end, offset=0, limit=10).data
     row = daily.data_list[0]
-    assert (row.report_time, row.tpl_id, row.submission_count, row.send_count, row.send_success_count, row.support_resolve_count, row.resolve_success_count) == (
-        today.strftime("%Y-%m-%d"), PARCEL, 2, 2, 2, 0, 0)
+    assert (row.report_time, row.tpl_id, row.submission_count, row.send_count) == (today.strftime("%Y-%m-%d"), PARCEL, 2, 2)
+    # Delivered both; API tasks are not capability-checked (support 0 in reports); nothing parsed yet.
+    assert (row.send_success_count, row.support_resolve_count, row.resolve_success_count) == (2, 0, 0)
     monthly = list_reports(s, report_type="2", begin_time=begin, end_time=end, offset=0, limit=10).data.data_list
     assert monthly[0].report_time == today.strftime("%Y-%m") and monthly[0].send_count == 2
 
@@ -120,7 +123,7 @@ def test_the_raw_answer_has_support_resolve_count_minus_one(server: Server):
     s = aim_sender(server)
     body = {"task_name": "t", "sms_channel": {"channel_number": s.channel_num, "sms_tpl_id": s.sms_tpl, "sms_sign": s.sign, "sms_app_name": s.app_name},
             "resolve_task": {"tpl_id": PARCEL, "resolve_times": 5, "aim_code_type": "individual", "expiration_time": 1,
-                             "params": [{"cust_flag": number_of(None), "dync_params": {"name": "a", "waybill": "b", "courier": "c", "eta": "d"}, "sms_params": ["x"]}]}}
+                             "params": [{"cust_flag": number_of(None), "dync_params": PARCEL_VALUES, "sms_params": ["x"]}]}}
     with server.http(s.creds) as c:
         r = c.post("/v1/aim/send-tasks", json=body)
     assert r.status_code == 200, r.text

@@ -134,3 +134,60 @@ def capability_show(number: str, sha1: bool = typer.Option(False, "--sha1", help
         return {"key": key, "maker": maker, "capable": maker is not None, "source": "import" if key in imported else "sandbox rule"}
 
     emit(run(go))
+
+
+@app.command("send")
+def send(
+    tenant: str = tenant_option(),
+    tpl_id: str = typer.Option(..., help="the smart-message template (9 digits)"),
+    app_name: str = typer.Option(..., "--app", help="sms_channel.sms_app_name"),
+    sign: str = typer.Option(..., help="sms_channel.sms_sign"),
+    channel_number: str = typer.Option(..., help="sms_channel.channel_number"),
+    sms_tpl_id: str = typer.Option(..., help="sms_channel.sms_tpl_id: an SMS template with one NEWTEXT variable"),
+    mobiles: typer.FileText = typer.Option(..., help="the numbers, one a line ('-' for stdin)"),
+    fallback: str = typer.Option("none", help="for numbers that cannot show the card: none | sms | basic (not available yet)"),
+    task_name: str = typer.Option("send flow"),
+    sms_param: list[str] = typer.Option([], help="the SMS template's values except the link, in order (repeat)"),
+    param: list[str] = typer.Option([], help="a card variable NAME=VALUE (repeat)"),
+    expiration_time: int = typer.Option(7, min=1, max=7, help="link validity in days"),
+    wait: bool = typer.Option(False, help="wait until a running `tidings serve` / `tidings worker` has finished it"),
+) -> None:
+    """A send flow (capability check -> smart messages -> fallback), run by the server's background runner."""
+    import asyncio
+
+    from tidings.aim import flows, sending
+
+    numbers = [line.strip() for line in mobiles if line.strip()]
+    dync = dict(p.split("=", 1) for p in param) or None
+
+    async def go(ctx: AppContext) -> dict:
+        tenant_id = await tenant_id_by_name(ctx, tenant)
+        inp = flows.FlowInput(task_name=task_name, tpl_id=tpl_id, channel=sending.SmsChannel(app_name, sign, channel_number, sms_tpl_id),
+                              fallback=fallback, mobiles=numbers, days=expiration_time, sms_params=list(sms_param), dync_params=dync)
+        flow_id = await flows.create(ctx, tenant_id, inp)
+        while True:
+            async with ctx.db.read() as session:
+                shown = await flows.show(session, tenant_id, flow_id)
+            assert shown is not None
+            if not wait or shown["state"] in (flows.DONE, flows.FAILED):
+                return shown
+            await asyncio.sleep(0.5)
+
+    emit(run(go))
+
+
+@app.command("flow")
+def flow(flow_id: str, tenant: str = tenant_option()) -> None:
+    """A send flow's progress and counts per outcome."""
+    from tidings.aim import flows
+    from tidings.errors import KooError
+
+    async def go(ctx: AppContext) -> dict:
+        tenant_id = await tenant_id_by_name(ctx, tenant)
+        async with ctx.db.read() as session:
+            shown = await flows.show(session, tenant_id, flow_id)
+        if shown is None:
+            raise KooError("TD.00000404", f"Send flow {flow_id} does not exist")
+        return shown
+
+    emit(run(go))

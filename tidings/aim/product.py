@@ -9,18 +9,20 @@ from tidings.product import CliGroup, Entry, Product
 
 def load() -> Product:
     from tidings.aim import codes, demo, lifecycle, preview, receipts
+    from tidings.aim.api import flows as flows_api
     from tidings.aim.api import links, materials, sends, templates
+    from tidings.aim.flows import SendFlowRunner
     from tidings.aim.public import admin as public_admin
     from tidings.aim.public import api as public_api
     from tidings.aim.sweeper import MaterialSweeper
 
     return Product(
         name="aim",
-        routers=(templates.router, materials.router, links.router, sends.router, public_api.router, links.admin_router, preview.router),
+        routers=(templates.router, materials.router, links.router, sends.router, flows_api.router, public_api.router, links.admin_router, preview.router),
         receipts=receipts.RECEIPTS,
         review_hooks={codes.OBJ_TEMPLATE: lifecycle.on_decision},
         review_links={codes.OBJ_TEMPLATE: preview.review_links},
-        services=lambda ctx: [MaterialSweeper(ctx)],
+        services=lambda ctx: [MaterialSweeper(ctx), SendFlowRunner(ctx)],
         on_start=(public_admin.install_library,),  # the shipped public templates (docs/smart-messages.md)
         demo=demo.create,
         banner=demo.banner,

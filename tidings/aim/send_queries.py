@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidings.errors import invalid
 from tidings.store.models.aim import AimLink, AimParse, AimTemplate
 from tidings.store.models.aim_send import AimSendTask
-from tidings.store.models.pipeline import DELIVERED, FAILED, EXPIRED, REJECTED, Message
+from tidings.store.models.pipeline import DELIVERED, EXPIRED, FAILED, REJECTED, Message
 from tidings.timeutil import parse_wire, utcnow, wire_z
 
 MAX_WINDOW = 10_000

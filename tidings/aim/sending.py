@@ -42,6 +42,7 @@ SEND_FILING = "aim.send_task"
 AIM, SMS = "aim", "sms"
 LINK_VARIABLE = "NEWTEXT"
 OPERATION = "aim-send"
+TOGETHER = "the four sms_channel fields must belong together"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ class Prepared:
         if self.plan is None:
             return 0
         product = AIM if smart else SMS
-        return sum(1 for g, vs in zip(self.groups, self.plan.verdicts) for v in vs if g.product == product and v.code == accept.ACCEPTED)
+        return sum(1 for g, vs in zip(self.groups, self.plan.verdicts, strict=True) for v in vs if g.product == product and v.code == accept.ACCEPTED)
 
     @property
     def parts(self) -> int:
@@ -102,7 +103,7 @@ class Prepared:
         out: dict[int, accept.Verdict] = {}
         if self.plan is None:
             return out
-        for g, vs in zip(self.groups, self.plan.verdicts):
+        for g, vs in zip(self.groups, self.plan.verdicts, strict=True):
             out[int(g.field.rsplit("[", 1)[1].split("]")[0])] = vs[0]
         return out
 
@@ -121,11 +122,12 @@ async def check_channel(session: AsyncSession, tenant_id: str, ch: SmsChannel) -
         raise not_found(SMS_TEMPLATE_NOT_FOUND, f"SMS template {ch.sms_tpl_id} (sms_channel.sms_tpl_id)")
     app_name = (await session.execute(select(SmsApp.name).where(SmsApp.id == t.app_id))).scalar_one()
     if app_name != ch.sms_app_name:
-        raise invalid("sms_channel.sms_app_name", f"{ch.sms_app_name} is not the application of SMS template {t.template_id} ({app_name}); the four sms_channel fields must belong together")
+        raise invalid("sms_channel.sms_app_name", f"{ch.sms_app_name} is not the application of SMS template {t.template_id} ({app_name}); {TOGETHER}")
     if t.signature_name != ch.sms_sign:
-        raise invalid("sms_channel.sms_sign", f"{ch.sms_sign} is not the signature of SMS template {t.template_id} ({t.signature_name}); the four sms_channel fields must belong together")
+        raise invalid("sms_channel.sms_sign", f"{ch.sms_sign} is not the signature of SMS template {t.template_id} ({t.signature_name}); {TOGETHER}")
     if t.channel_num != ch.channel_number:
-        raise invalid("sms_channel.channel_number", f"{ch.channel_number} is not the channel number of signature {t.signature_name} ({t.channel_num or 'none yet'}); the four sms_channel fields must belong together")
+        raise invalid("sms_channel.channel_number",
+                      f"{ch.channel_number} is not the channel number of signature {t.signature_name} ({t.channel_num or 'none yet'}); {TOGETHER}")
     if sum(1 for v in t.variables if v.type == LINK_VARIABLE) != 1:
         raise invalid("sms_channel.sms_tpl_id", f"SMS template {t.template_id} must have exactly one NEWTEXT variable, which carries each recipient's aim_url")
     if not t.adopted:
@@ -178,14 +180,14 @@ async def prepare(
         ]
         facts = links.Facts(
             param_names=param_names(tpl),
-            landing=await links.landing_domains(session, tenant_id, {links.host_of(p["custom_url"]) for p in params if p["custom_url"]}),
-            taken=await links.taken_codes(session, domain, {p["custom_short_code"] for p in params if p["custom_short_code"]}),
+            landing=await links.landing_domains(session, tenant_id, {links.host_of(r.custom_url) for r in recipients if r.custom_url}),
+            taken=await links.taken_codes(session, domain, {r.custom_short_code for r in recipients if r.custom_short_code}),
         )
     req = links.Request(tpl_id=tpl.id, sms_signs=[spec.channel.sms_sign], code_type=links.INDIVIDUAL, generation_type=spec.generation_type,
                         domain=domain, resolving_times=1, days=spec.days, params=params, task_name=spec.task_name)
     planned = links.plan(req, facts, tenant_id=tenant_id, now=utcnow())
     groups = []
-    for i, (r, row) in enumerate(zip(recipients, planned.links)):
+    for i, (r, row) in enumerate(zip(recipients, planned.links, strict=True)):
         if row["code"] is None:
             continue
         url = links.aim_url(row["domain"], row["code"])
@@ -220,7 +222,8 @@ async def commit(
 
     async def write(session: AsyncSession, task_id: str, now: datetime) -> None:
         if await queries.usable_template(session, p.tenant_id, p.spec.tpl_id) is None:
-            raise KooError(TEMPLATE_NOT_USABLE, f"Smart-message template {p.spec.tpl_id} was disabled, deleted or withdrawn meanwhile: the send task is refused whole")
+            why = "was disabled, deleted or withdrawn meanwhile: the send task is refused whole"
+            raise KooError(TEMPLATE_NOT_USABLE, f"Smart-message template {p.spec.tpl_id} {why}")
         resolve_task_id = await links.mint(session, p.planned)
         send_count = p.accepted(True)  # after the frequency limits, which accept.commit applies first
         if send_count or p.flow_id is None:

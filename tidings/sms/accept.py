@@ -26,17 +26,13 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-<<<<<<< HEAD
-=======
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings.errors import KooError, invalid, not_found
->>>>>>> 8019815 (aim: send tasks (create_aim_send_task, list_aim_send_tasks, list_aim_send_details, list_aim_send_reports): one link per number, the SMS template with the link in NEWTEXT through the SMS acceptance as product aim; aim receipts with tpl_id/aim_code/aim_url (messages.aim_tpl_id/aim_url); sandbox and SMPP carry aim; per-tenant smart-message bucket (1,000/s default); WIP on the links helper's uncommitted links/capability)
 from tidings.channels.registry import RouteRequest, registry_of
 from tidings.context import AppContext
 from tidings.dispatch.config import DispatchConfig
@@ -234,7 +230,7 @@ async def commit(
         rows: list[dict[str, Any]] = []
         accepted = 0
         total = 0
-        for (_g, t, _reason, text, parts, kind), verdicts in zip(p.groups, p.verdicts, strict=True):
+        for (g, t, _reason, text, parts, kind), verdicts in zip(p.groups, p.verdicts, strict=True):
             scope = frequency.scope_key(t.signature_id, kind)
             limits = frequency.limits_for(settings, kind, t.signature_id)
             for v in verdicts:
@@ -250,11 +246,7 @@ async def commit(
                 channel = ""
                 if ok:
                     accepted += 1
-<<<<<<< HEAD
-                    channel = registry.default if registry.trivial else registry.route(RouteRequest(tenant_id, v.number or "", p.channel_num))
-=======
-                    channel = registry.default if registry.trivial else registry.route(RouteRequest(tenant_id, v.number, p.channel_num, g.product))
->>>>>>> 8019815 (aim: send tasks (create_aim_send_task, list_aim_send_tasks, list_aim_send_details, list_aim_send_reports): one link per number, the SMS template with the link in NEWTEXT through the SMS acceptance as product aim; aim receipts with tpl_id/aim_code/aim_url (messages.aim_tpl_id/aim_url); sandbox and SMPP carry aim; per-tenant smart-message bucket (1,000/s default); WIP on the links helper's uncommitted links/capability)
+                    channel = registry.default if registry.trivial else registry.route(RouteRequest(tenant_id, v.number or "", p.channel_num, g.product))
                 rows.append(
                     {
                         "id": v.msg_id,
