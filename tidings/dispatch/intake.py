@@ -122,7 +122,7 @@ class Intake:
             touched[mid] = row
             receipts.add(row, seq=seq, total=row.parts, status=r.status, desc=r.description, send_time=row.submitted_at, receive_time=r.done_at)
 
-        updates: list[dict[str, Any]] = []
+        updates: list[store.ReportUpdate] = []
         for mid, row in touched.items():
             parts = parts_of[mid]
             if len(parts) >= row.parts:
@@ -130,15 +130,12 @@ class Intake:
                 status, code = final_status([p["status"] for p in parts])
                 desc = next((p["desc"] for p in parts if p["status"] == code), "")
                 reported = max(datetime.fromisoformat(p["at"]) for p in parts)
-                updates.append({"b_id": mid, "b_status": status, "b_code": code, "b_desc": desc[:255], "b_reported": reported, "b_parts": parts,
-                                "b_next": None})
+                updates.append(store.ReportUpdate(mid, status, code, desc[:255], reported, parts, None))
                 delivered = sum(1 for p in parts if p["status"] == DELIVRD)
                 if delivered:
                     billed.append(meters.MeterEvent(row.tenant_id, row.product, meters.SMS_PART_DELIVERED, delivered, mid, reported))
             else:
-                updates.append(
-                    {"b_id": mid, "b_status": row.status, "b_code": None, "b_desc": None, "b_reported": None, "b_parts": parts, "b_next": row.next_attempt_at}
-                )
+                updates.append(store.ReportUpdate(mid, row.status, None, None, None, parts, row.next_attempt_at))
         for (code, desc, done_at), ids in alike.items():
             status, code = final_status([code])
             part = _part(1, code, desc, done_at)

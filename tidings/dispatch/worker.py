@@ -49,7 +49,7 @@ from tidings.dispatch.holders import ReceiptHolding
 from tidings.dispatch.intake import Intake
 from tidings.store import carrier_ids
 from tidings.store import messages as store
-from tidings.store.models.pipeline import EXPIRED, FAILED, QUEUED, SUBMITTED, UNKNOWN
+from tidings.store.models.pipeline import EXPIRED, FAILED, QUEUED, SUBMITTED, UNKNOWN, MessageStatus
 from tidings.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -188,10 +188,10 @@ class Dispatcher:
     async def _record(self, session: AsyncSession, rows: Sequence[Any], results: Sequence[SubmitResult], now: datetime, late: Sequence[Any]) -> None:
         by_id = {r.message_id: r for r in results}
         alike: list[str] = []
-        updates: list[dict[str, Any]] = []
+        updates: list[store.Outcome] = []
         carrier_rows: list[tuple[str, str, int]] = []
         receipts = ReceiptBatch(self.receipts)
-        moves: list[dict[str, Any]] = []
+        moves: list[store.Move] = []
         for row in rows:
             res = by_id.get(row.id)
             attempt = row.attempts + 1
@@ -220,7 +220,7 @@ class Dispatcher:
                 elif (alt := self._failover(row, res)) is not None:
                     # Another route's channel is up: move it there now instead of waiting here.
                     self.stats["failed_over"] = self.stats.get("failed_over", 0) + 1
-                    moves.append({"b_id": row.id, "b_channel": alt})
+                    moves.append(store.Move(row.id, alt))
                     desc = f"{res.error_desc or 'transient failure'}; moved to {alt}"
                     updates.append(self._update(row.id, QUEUED, now, res.error_code, desc, attempt, None, None, None))
                 else:
@@ -244,7 +244,7 @@ class Dispatcher:
             await carrier_ids.save(session, self.channel.name, carrier_rows, now)
         if receipts:
             await receipts.enqueue(session)
-        unknown = sum(1 for u in updates if u["b_status"] == UNKNOWN)
+        unknown = sum(1 for u in updates if u.status == UNKNOWN)
         if unknown:
             log.warning("channel %s: %d submits with unknown outcome (policy: %s)", self.channel.name, unknown, self.policy)
 
@@ -256,23 +256,13 @@ class Dispatcher:
         return registry_of(self.ctx).failover(row.product, row.number, self.channel.name)
 
     @staticmethod
-    def _update(mid: str, status: str, next_at: datetime | None, code: str | None, desc: str | None, attempts: int,
-                submitted: datetime | None, reported: datetime | None, carrier: list[str] | None) -> dict[str, Any]:
-        return {
-            "b_id": mid,
-            "b_status": status,
-            "b_next": next_at,
-            "b_code": code,
-            "b_desc": (desc or "")[:255] or None,
-            "b_attempts": attempts,
-            "b_submitted": submitted,
-            "b_reported": reported,
-            "b_carrier": carrier,
-        }
+    def _update(mid: str, status: MessageStatus, next_at: datetime | None, code: str | None, desc: str | None, attempts: int,
+                submitted: datetime | None, reported: datetime | None, carrier: list[str] | None) -> store.Outcome:
+        return store.Outcome(mid, status, next_at, code, desc, attempts, submitted, reported, carrier)
 
     async def _fail_unknown(self, session: AsyncSession, rows: Sequence[Any], now: datetime) -> None:
         desc = "submit outcome unknown after a crash or disconnect; failed by the channel's at-most-once policy"
-        updates: list[dict[str, Any]] = []
+        updates: list[store.Outcome] = []
         receipts = ReceiptBatch(self.receipts)
         for row in rows:
             updates.append(self._update(row.id, FAILED, None, "UNKNOWN", desc, row.attempts, None, now, None))
@@ -291,12 +281,13 @@ class Dispatcher:
             now = utcnow()
             rows = await store.due_expiries(session, self.channel.name, now, self.config.batch_size)
             if rows:
-                updates, receipts = [], ReceiptBatch(self.receipts)
+                updates: list[store.Outcome] = []
+                receipts = ReceiptBatch(self.receipts)
                 for row in rows:
                     done = {p["seq"] for p in (row.part_reports or [])}
                     updates.append(self._update(row.id, EXPIRED, None, EXPIRED_CODE, EXPIRED_DESC, row.attempts, None, now, None))
                     receipts.add_unreported(row, EXPIRED_CODE, EXPIRED_DESC, now, done)
-                await self._expire_rows(session, updates)
+                await store.expire_submitted(session, updates)
                 await receipts.enqueue(session)
                 self.stats["expired"] += len(rows)
                 total += len(rows)
@@ -309,19 +300,6 @@ class Dispatcher:
                                 self.channel.name, len(ids), self.policy)
                     total += len(ids)
         return total
-
-    async def _expire_rows(self, session: AsyncSession, updates: list[dict[str, Any]]) -> None:
-        # record_outcomes only moves messages out of queued/submitting/unknown;
-        # expiry moves them out of submitted.
-        from sqlalchemy import bindparam, update
-
-        M = store.M
-        stmt = (
-            update(M)
-            .where(M.c.id == bindparam("b_id"), M.c.status == SUBMITTED)
-            .values(status=EXPIRED, status_code=EXPIRED_CODE, status_desc=EXPIRED_DESC, reported_at=bindparam("b_reported"), next_attempt_at=None)
-        )
-        await session.execute(stmt, [{"b_id": u["b_id"], "b_reported": u["b_reported"]} for u in updates])
 
     async def recover(self) -> None:
         """On start: expired ``submitting`` leases of a remote channel become
@@ -407,11 +385,11 @@ class OrphanAdopter:
             enabled = await enabled_channels(session)
             known = sorted({c.name for c in self.registry.channels()} | set(enabled))
             rows = await store.orphaned_queued(session, known)
-            moves = []
+            moves: list[store.Move] = []
             for r in rows:
                 target = self.registry.route(RouteRequest(r.tenant_id, r.number, r.channel_num, r.product))
                 if self.registry.has(target):
-                    moves.append({"b_id": r.id, "b_channel": target})
+                    moves.append(store.Move(r.id, target))
             await store.move_queued(session, moves)
         if moves:
             log.warning("re-routed %d queued message(s) whose channel is not running", len(moves))

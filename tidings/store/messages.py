@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidings.domain.frequency import Counter
 from tidings.store.dialect import affected, chunks, dialect_insert, is_postgres
 from tidings.store.models.pipeline import (
+    EXPIRED,
     IN_FLIGHT,
     QUEUED,
     SUBMITTED,
@@ -29,6 +30,7 @@ from tidings.store.models.pipeline import (
     FrequencyCounter,
     IdempotencyKey,
     Message,
+    MessageStatus,
     ReceiptHolder,
     SendTask,
     Uplink,
@@ -182,13 +184,20 @@ async def orphaned_queued(session: AsyncSession, known_channels: list[str], limi
     return list((await session.execute(stmt)).all())
 
 
-async def move_queued(session: AsyncSession, moves: list[dict]) -> None:
-    """Give queued messages another channel: ``{"b_id", "b_channel"}`` each.
-    Only messages still queued move (a report or another worker may have
-    settled one meanwhile)."""
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A queued message given to another channel."""
+
+    id: str
+    channel: str
+
+
+async def move_queued(session: AsyncSession, moves: Sequence[Move]) -> None:
+    """Give queued messages another channel.  Only messages still queued move
+    (a report or another worker may have settled one meanwhile)."""
     if moves:
         stmt = update(M).where(M.c.id == bindparam("b_id"), M.c.status == QUEUED).values(channel=bindparam("b_channel"))
-        await session.execute(stmt, moves)
+        await session.execute(stmt, [{"b_id": m.id, "b_channel": m.channel} for m in moves])
 
 
 async def mark_submitting(session: AsyncSession, ids: list[str], lease_until: datetime) -> None:
@@ -228,11 +237,43 @@ _RECORD = (
 )
 
 
-async def record_outcomes(session: AsyncSession, rows: list[dict]) -> None:
-    """Per-message results: dicts with b_id, b_status, b_next, b_code, b_desc,
-    b_attempts, b_submitted, b_reported, b_carrier."""
-    if rows:
-        await session.execute(_RECORD, rows)
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one message's submit (or of its expiry before one)."""
+
+    id: str
+    status: MessageStatus
+    next_attempt_at: datetime | None
+    code: str | None
+    desc: str | None
+    attempts: int
+    submitted_at: datetime | None = None
+    reported_at: datetime | None = None
+    carrier_ids: list[str] | None = None
+
+
+async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+    if outcomes:
+        await session.execute(_RECORD, [
+            {"b_id": o.id, "b_status": o.status, "b_next": o.next_attempt_at, "b_code": o.code, "b_desc": (o.desc or "")[:255] or None,
+             "b_attempts": o.attempts, "b_submitted": o.submitted_at, "b_reported": o.reported_at, "b_carrier": o.carrier_ids}
+            for o in outcomes
+        ])
+
+
+_EXPIRE = (
+    update(M)
+    .where(M.c.id == bindparam("b_id"), M.c.status == SUBMITTED)
+    .values(status=EXPIRED, status_code=bindparam("b_code"), status_desc=bindparam("b_desc"), reported_at=bindparam("b_reported"),
+            next_attempt_at=None)
+)
+
+
+async def expire_submitted(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
+    """Submitted messages unreported past their validity (record_outcomes only
+    moves messages out of queued/submitting/unknown; this, out of submitted)."""
+    if outcomes:
+        await session.execute(_EXPIRE, [{"b_id": o.id, "b_code": o.code, "b_desc": o.desc, "b_reported": o.reported_at} for o in outcomes])
 
 
 async def due_expiries(session: AsyncSession, channel: str, now: datetime, limit: int) -> list[Any]:
@@ -363,10 +404,26 @@ async def finalize_alike(session: AsyncSession, ids: list[str], status: str, cod
         )
 
 
-async def record_reports(session: AsyncSession, rows: list[dict]) -> None:
-    """Dicts with b_id, b_status, b_code, b_desc, b_reported, b_parts, b_next."""
-    if rows:
-        await session.execute(_REPORT, rows)
+@dataclass(frozen=True, slots=True)
+class ReportUpdate:
+    """A multi-part message's reports so far; final when every part is in."""
+
+    id: str
+    status: str
+    code: str | None
+    desc: str | None
+    reported_at: datetime | None
+    part_reports: list[dict[str, Any]]
+    next_attempt_at: datetime | None
+
+
+async def record_reports(session: AsyncSession, updates: Sequence[ReportUpdate]) -> None:
+    if updates:
+        await session.execute(_REPORT, [
+            {"b_id": u.id, "b_status": u.status, "b_code": u.code, "b_desc": u.desc, "b_reported": u.reported_at, "b_parts": u.part_reports,
+             "b_next": u.next_attempt_at}
+            for u in updates
+        ])
 
 
 # --- uplinks -------------------------------------------------------------------------
