@@ -90,12 +90,24 @@ class Verdict:
     parts: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedGroup:
+    """One group of numbers with its template, checked and rendered."""
+
+    group: Group
+    template: SendTemplate
+    params_error: str | None
+    text: str
+    parts: int
+    kind: str  # the frequency-limit kind (code, notify, marketing)
+
+
 @dataclass(slots=True)
 class Plan:
     """Everything decided before the transaction."""
 
     channel_num: str
-    groups: list[tuple[Group, SendTemplate, str | None, str, int, str]] = field(default_factory=list)  # group, template, params error, text, parts, kind
+    groups: list[PlannedGroup] = field(default_factory=list)
     verdicts: list[list[Verdict]] = field(default_factory=list)
 
     @property
@@ -141,7 +153,7 @@ async def plan(ctx: AppContext, tenant_id: str, settings: dict, groups: list[Gro
             except ValueError as exc:
                 reason = f"the rendered text is too long: {exc}"
         kind = frequency.kind_of(t.template_type, is_code_template(t))
-        result.groups.append((g, t, reason, text, parts, kind))
+        result.groups.append(PlannedGroup(g, t, reason, text, parts, kind))
         seen: set[str] = set()
         verdicts: list[Verdict] = []
         for raw in g.to:
@@ -221,8 +233,8 @@ async def commit(
                 return replay(prior, operation, idempotency[1])
 
         keys: list[tuple[str, str]] = []
-        for (_g, t, _r, _x, _p, kind), verdicts in zip(p.groups, p.verdicts, strict=True):
-            scope = frequency.scope_key(t.signature_id, kind)
+        for pg, verdicts in zip(p.groups, p.verdicts, strict=True):
+            scope = frequency.scope_key(pg.template.signature_id, pg.kind)
             keys.extend((scope, v.number) for v in verdicts if v.code == ACCEPTED and v.number is not None)
         counters = await store.load_counters(session, tenant_id, list(dict.fromkeys(keys)))
         changed: dict[tuple[str, str], frequency.Counter] = {}
@@ -230,7 +242,8 @@ async def commit(
         rows: list[dict[str, Any]] = []
         accepted = 0
         total = 0
-        for (g, t, _reason, text, parts, kind), verdicts in zip(p.groups, p.verdicts, strict=True):
+        for pg, verdicts in zip(p.groups, p.verdicts, strict=True):
+            g, t, text, parts, kind = pg.group, pg.template, pg.text, pg.parts, pg.kind
             scope = frequency.scope_key(t.signature_id, kind)
             limits = frequency.limits_for(settings, kind, t.signature_id)
             for v in verdicts:
