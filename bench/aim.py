@@ -23,6 +23,18 @@ function ``(args) -> None`` and listing it in BENCHES; ``--only`` picks some.
 * ``material``: ``POST /v1/aim/template-materials`` of a 2 MB PNG (Base64
   stream) against the same server: decoded, sniffed, read by Pillow, ratio
   checked, quota checked, written to disk and recorded.  Target: >= 50/s.
+* ``send``: ``POST /v1/aim/send-tasks`` of 100 numbers each (``--send-messages``
+  in all, ``--concurrency`` in flight) end to end: links minted, SMS accepted
+  as smart messages, dispatched to the sandbox carrier, reported, and every
+  ``sms`` receipt (batched, url_type 2) received by a local receiver; the rate
+  is messages over the time from the first request to the last receipt.  The
+  tenant's smart-message cap (1,000/s by default) is raised for the bench, so
+  it measures the pipeline, not the cap.  Target: >= 1,000/s.
+* ``flow``: a send flow of ``--flow-numbers`` (default 1,000,000) numbers
+  (fallback ``--flow-fallback``, default none) created with ``tidings aim send``
+  against the server's database and run by the server's background runner;
+  prints the time, the counts and the server's RSS before, at its peak while
+  the flow ran and after.  Target: RSS growth < 100 MB.
 """
 
 from __future__ import annotations
@@ -207,21 +219,122 @@ def bench_material(args: argparse.Namespace) -> None:
     _with_server(args, go)
 
 
+def server_rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+
+def _send_setup(srv):
+    from tests.api.aim_send_support import aim_sender
+
+    s = aim_sender(srv, settings={"rate_requests_per_second": 1_000_000, "rate_messages_per_second": 1_000_000,
+                                  "rate_aim_messages_per_second": 1_000_000})
+    channel = {"channel_number": s.channel_num, "sms_tpl_id": s.sms_tpl, "sms_sign": s.sign, "sms_app_name": s.app_name}
+    return s, channel
+
+
+def bench_send(args: argparse.Namespace) -> None:
+    import json
+
+    from huaweicloudsdkkoomessage.v1 import AddCallBackRequest, AddCallbackRequestBody
+
+    from tests.api.aim_send_support import PARCEL, PARCEL_VALUES
+    from tests.conftest import start_server, stop_server
+    from tests.support.receiver import Receiver
+    from tests.support.signer import SdkSigned
+
+    tasks = args.send_messages // 100
+    srv = start_server(args.backend, {"TIDINGS_RATE_REQUESTS_PER_SECOND": "1000000"})
+    try:
+        s, channel = _send_setup(srv)
+        auth = SdkSigned(s.creds.access_key, s.creds.secret_key)
+        bodies = [{"task_name": f"bench {t}", "sms_channel": channel,
+                   "resolve_task": {"tpl_id": PARCEL, "resolve_times": 1, "aim_code_type": "individual", "expiration_time": 1,
+                                    "params": [{"cust_flag": f"139{t:05d}{i:03d}", "dync_params": PARCEL_VALUES, "sms_params": ["客户"]} for i in range(100)]}}
+                  for t in range(tasks)]
+        with Receiver() as rx:
+            s.sdk.add_call_back(AddCallBackRequest(body=AddCallbackRequestBody(callback_url=rx.url("/aim"), url_type=2)))
+            idle = idle_cpu(srv.proc.pid)
+            cpu0 = proc_cpu(srv.proc.pid)
+            start = time.perf_counter()
+            accept_wall, times = asyncio.run(_load(srv.url + "/v1/aim/send-tasks", auth, bodies, args.concurrency))
+            seen, counted, filled = 0, 0, 0
+            deadline = time.monotonic() + 600
+            while counted < tasks * 100 and time.monotonic() < deadline:
+                got = rx.accepted
+                for r in got[seen:]:
+                    items = json.loads(r.json()["body"])
+                    counted += len(items)
+                    filled += sum(1 for i in items if i["tpl_id"] == PARCEL and i["aim_code"] and i["aim_url"].endswith(i["aim_code"]))
+                seen = len(got)
+                time.sleep(0.05)
+            wall = time.perf_counter() - start
+            cpu = proc_cpu(srv.proc.pid) - cpu0
+        _timed(f"send/{args.backend[:2]}", tasks, accept_wall, times, "tasks of 100 accepted")
+        print(f"send/{args.backend[:2]} end to end: {counted:,} receipts ({filled:,} with tpl_id, aim_code, aim_url) of {tasks * 100:,} smart messages "
+              f"in {wall:.1f} s: {counted / wall:7.0f} smart messages/s with receipts")
+        _server_cpu(srv, "send", tasks * 100, wall, cpu, idle)
+    finally:
+        stop_server(srv)
+
+
+def bench_flow(args: argparse.Namespace) -> None:
+    from tests.api.aim_send_support import PARCEL, PARCEL_VALUES
+    from tests.conftest import start_server, stop_server
+
+    srv = start_server(args.backend, {"TIDINGS_RATE_REQUESTS_PER_SECOND": "1000000"})
+    try:
+        s, channel = _send_setup(srv)
+        path = Path(srv.data_dir) / "numbers.txt"
+        with open(path, "w") as f:
+            for i in range(args.flow_numbers):
+                f.write(f"13{i:09d}\n")
+        time.sleep(2)
+        before = server_rss_mb(srv.proc.pid)
+        start = time.perf_counter()
+        out = srv.cli_json("aim", "send", "--tenant", s.creds.name, "--tpl-id", PARCEL, "--app", s.app_name, "--sign", s.sign,
+                           "--channel-number", s.channel_num, "--sms-tpl-id", s.sms_tpl, "--mobiles", str(path), "--fallback", args.flow_fallback,
+                           "--sms-param", "客户", *[a for k, v in PARCEL_VALUES.items() for a in ("--param", f"{k}={v}")])
+        created = time.perf_counter() - start
+        peak = before
+        with srv.http(s.creds) as c:
+            while True:
+                flow = c.get(f"/tidings/v1/aim/send-flows/{out['flow_id']}").json()
+                peak = max(peak, server_rss_mb(srv.proc.pid))
+                if flow["state"] in ("done", "failed"):
+                    break
+                time.sleep(1.0)
+        wall = time.perf_counter() - start
+        time.sleep(2)
+        after = server_rss_mb(srv.proc.pid)
+        print(f"flow/{args.backend[:2]} {args.flow_numbers:,} numbers, fallback {args.flow_fallback}: {flow['state']} in {wall:.0f} s "
+              f"(stored in {created:.1f} s; {args.flow_numbers / wall:,.0f} numbers/s); counts {flow['counts']}, "
+              f"support_resolve_count {flow['support_resolve_count']:,}")
+        print(f"flow/{args.backend[:2]} server RSS {before:.0f} MB before, {peak:.0f} MB peak while it ran (+{peak - before:.0f} MB), {after:.0f} MB after")
+    finally:
+        stop_server(srv)
+
+
 BENCHES = {
     "render": bench_render,
     "validate": bench_validate,
     "create": bench_create,
     "material": bench_material,
+    "send": bench_send,
+    "flow": bench_flow,
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated: " + ", ".join(BENCHES))
+    parser.add_argument("--only", default="render,validate,create,material", help="comma-separated: " + ", ".join(BENCHES))
     parser.add_argument("--renders", type=int, default=100_000)
     parser.add_argument("--creates", type=int, default=2000, help="templates created over HTTP (x10 for validate)")
     parser.add_argument("--materials", type=int, default=200, help="2 MB images uploaded")
     parser.add_argument("--concurrency", type=int, default=4, help="HTTP requests in flight")
+    parser.add_argument("--send-messages", type=int, default=20_000, help="smart messages sent by send tasks of 100")
+    parser.add_argument("--flow-numbers", type=int, default=1_000_000, help="numbers of the send flow")
+    parser.add_argument("--flow-fallback", default="none", choices=["none", "sms"])
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()

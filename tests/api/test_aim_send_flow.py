@@ -122,3 +122,45 @@ def test_tidings_aim_send_starts_a_flow_the_server_runs(server: Server, tmp_path
     bad = server.cli("aim", "send", "--tenant", s.creds.name, "--tpl-id", PARCEL, "--app", s.app_name, "--sign", s.sign,
                      "--channel-number", s.channel_num, "--sms-tpl-id", s.sms_tpl, "--mobiles", str(path), "--fallback", "basic", check=False)
     assert bad.returncode == 1 and "not available yet" in bad.stderr
+
+
+def test_a_flow_left_by_a_dead_runner_is_taken_over_from_the_database(server: Server):
+    """A flow stored by a process that died (its lease ran out) is claimed by the
+    server's runner and finished, every number once."""
+    import asyncio
+
+    from sqlalchemy import update
+
+    from tidings.aim import flows, sending
+    from tidings.config import Settings
+    from tidings.installed import build_context
+    from tidings.store.models.aim_send import AimSendFlow
+    from tidings.timeutil import utcnow
+
+    s = aim_sender(server)
+    mobiles = [f"1361{i:07d}" for i in range(700)]  # two chunks
+
+    async def leave_behind() -> str:
+        ctx = build_context(Settings(data_dir=server.data_dir, database_url=server.db_url))
+        try:
+            inp = flows.FlowInput(task_name="orphan", tpl_id=PARCEL, channel=sending.SmsChannel(s.app_name, s.sign, s.channel_num, s.sms_tpl),
+                                  fallback="sms", mobiles=mobiles, sms_params=["客户"], dync_params=PARCEL_VALUES)
+            flow_id = await flows.create(ctx, s.creds.tenant_id, inp, holder="a-runner-that-died")
+            async with ctx.db.write() as session:
+                await session.execute(update(AimSendFlow).where(AimSendFlow.id == flow_id).values(lease_until=utcnow() - flows.LEASE))
+            return flow_id
+        finally:
+            await ctx.db.dispose()
+
+    flow_id = asyncio.run(leave_behind())
+
+    def done():
+        with server.http(s.creds) as c:
+            f = c.get(f"/tidings/v1/aim/send-flows/{flow_id}").json()
+        return f if f["state"] == "done" else None
+
+    f = wait_until(done, 120, interval=0.2, what="the orphaned flow to be taken over and finished")
+    assert f["processed"] == 700 and f["counts"]["aim"] + f["counts"]["sms"] == 700
+    with server.http(s.creds) as c:
+        total = c.get("/tidings/v1/messages", params={"limit": 1}).json()["page_info"]["total"]
+    assert total == 700  # every number exactly once

@@ -6,24 +6,20 @@ finished (200); a larger one answers 202 and runs in the background."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from tidings.aim import flows, sending
-from tidings.aim.api.sends import SmsChannelIn
+from tidings.aim.api.sends import SmsChannelIn, Text
 from tidings.api.deps import Principal, ctx_of, tenant_principal
 from tidings.errors import not_found
 
 router = APIRouter(prefix="/tidings/v1/aim/send-flows", tags=["AIM send flows (Tidings)"])
 
 FLOW_NOT_FOUND = "TD.00000404"
-
-
-def _text(value: Any) -> Any:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 class SendFlowIn(BaseModel):
@@ -33,9 +29,9 @@ class SendFlowIn(BaseModel):
     tpl_id: str = Field(min_length=1, max_length=9)
     sms_channel: SmsChannelIn
     fallback: str = Field(description="none | sms | basic (basic: not available yet)")
-    mobiles: list[Annotated[str, BeforeValidator(_text), Field(min_length=1, max_length=21)]] = Field(min_length=1, max_length=flows.MAX_NUMBERS)
+    mobiles: list[Annotated[Text, Field(min_length=1, max_length=21)]] = Field(min_length=1, max_length=flows.MAX_NUMBERS)
     expiration_time: int = Field(7, ge=1, le=7)
-    sms_params: list[Annotated[str, BeforeValidator(_text)]] = Field(default_factory=list, max_length=19)
+    sms_params: list[Text] = Field(default_factory=list, max_length=19)
     dync_params: dict[str, str] | None = None
 
 
