@@ -212,7 +212,7 @@ class LinkFilter:
     end: datetime | None = None
 
 
-def _code_of_url(url: str) -> tuple[str, str] | None:
+def parse_url(url: str) -> tuple[str, str] | None:
     text = url.strip()
     for prefix in ("https://", "http://"):
         if text.lower().startswith(prefix):
@@ -248,7 +248,7 @@ async def list_links(session: AsyncSession, tenant_id: str, f: LinkFilter, offse
     if f.cust_flag:
         conds.append(L.cust_flag == f.cust_flag)
     if f.aim_url:
-        parsed = _code_of_url(f.aim_url)
+        parsed = parse_url(f.aim_url)
         if parsed is None:
             return [], 0
         conds.extend([L.domain == parsed[0], L.code == parsed[1]])

@@ -8,17 +8,20 @@ from tidings.product import CliGroup, Entry, Product
 
 
 def load() -> Product:
-    from tidings.aim import codes, demo, lifecycle, preview, receipts
+    from tidings.aim import cardpage, codes, demo, lifecycle, preview, receipts
     from tidings.aim.api import flows as flows_api
     from tidings.aim.api import links, materials, sends, templates
     from tidings.aim.flows import SendFlowRunner
+    from tidings.aim.parse import METRIC as PARSE_METRIC
     from tidings.aim.public import admin as public_admin
     from tidings.aim.public import api as public_api
     from tidings.aim.sweeper import MaterialSweeper
 
     return Product(
         name="aim",
-        routers=(templates.router, materials.router, links.router, sends.router, flows_api.router, public_api.router, links.admin_router, preview.router),
+        routers=(templates.router, materials.router, links.router, sends.router, flows_api.router, public_api.router, links.admin_router,
+                 preview.router, cardpage.router),
+        meter_kinds=(PARSE_METRIC,),
         receipts=receipts.RECEIPTS,
         review_hooks={codes.OBJ_TEMPLATE: lifecycle.on_decision},
         review_links={codes.OBJ_TEMPLATE: preview.review_links},

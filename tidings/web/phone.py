@@ -120,7 +120,13 @@ async def _messages(request: Request, number: str) -> list[dict]:
         replies = await replies_from(session, number, SANDBOX, limit=SHOWN)
     views = [dict(_view(i), at=i.received_at) for i in items] + [_reply_view(r) for r in replies]
     views.sort(key=lambda v: v["at"], reverse=True)
-    return views[:SHOWN]
+    views = views[:SHOWN]
+    # A received smart-message link becomes a card (a parse on a capable
+    # handset) or a clickable link (docs/smart-messages.md "Virtual phone").
+    from tidings.aim import handset
+
+    await handset.decorate(ctx_of(request), number, views)
+    return views
 
 
 def _page(number: str, messages: list[dict], *, csrf: str, sent: str | None = None, error: str | None = None, to: str = "",
@@ -138,6 +144,7 @@ def _page(number: str, messages: list[dict], *, csrf: str, sent: str | None = No
         refresh_ms=REFRESH_SECONDS * 1000,
         templates=TEMPLATES,
         csrf=csrf,
+        **_card_assets(),
     )
 
 
@@ -147,6 +154,12 @@ async def _page_response(request: Request, number: str, status: int = 200, heade
     response = HTMLResponse(_page(number, await _messages(request, number), csrf=csrf, **kw), status_code=status, headers=headers)
     phone_guard.set_csrf_cookie(response, csrf)
     return response
+
+
+def _card_assets() -> dict:
+    from tidings.aim.handset import page_assets
+
+    return page_assets()
 
 
 def _not_a_number(raw: str) -> HTMLResponse:
@@ -171,7 +184,7 @@ async def phone_messages(raw: str, request: Request) -> Response:
     number = _number(raw)
     if number is None:
         return HTMLResponse("Not a phone number", status_code=404)
-    html = TEMPLATES.get_template("phone_list.html").render(messages=await _messages(request, number), templates=TEMPLATES)
+    html = TEMPLATES.get_template("phone_list.html").render(messages=await _messages(request, number), templates=TEMPLATES, number=number)
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 

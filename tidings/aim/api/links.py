@@ -321,3 +321,75 @@ async def remove_domain(domain_id: str, request: Request, op: Principal = Depend
     async with ctx_of(request).db.write() as session:
         await session.execute(delete(AimDomain).where(AimDomain.id == domain_id))
     return {"deleted": domain_id}
+
+
+# --- template reports ----------------------------------------------------------------------------------
+class TemplateReports(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    tpl_ids: list[str] = Field(min_length=1, max_length=100)
+    begin_time: str = Field(min_length=1, max_length=30)
+    end_time: str = Field(min_length=1, max_length=30)
+    offset: int = Field(default=0, ge=0, le=2_147_483_647)
+    limit: int = Field(default=10, ge=1, le=100)
+    factory_type: list[Literal["huawei", "vivo", "oppo", "xiaomi", "meizu", "samsung"]] | None = None
+
+
+@router.post("/v1/aim/template-reports/query", operation_id="list_aim_template_reports", tags=["AIM templates"])
+async def list_aim_template_reports(body: TemplateReports, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
+    """Rows per template and day (summed over the chosen makers), computed at query time."""
+    from datetime import timedelta
+
+    from tidings.aim import events
+
+    try:
+        begin, end = parse_wire(body.begin_time), parse_wire(body.end_time)
+    except ValueError:
+        raise invalid("begin_time", "must look like 2019-10-12T07:20:50.522Z") from None
+    assert begin is not None and end is not None
+    if begin > end:
+        raise invalid("begin_time", "must not be after end_time")
+    if end - begin > timedelta(days=events.MAX_DAYS):
+        raise invalid("end_time", f"must be at most {events.MAX_DAYS} days after begin_time")
+    makers = [m.upper() for m in body.factory_type] if body.factory_type else None
+    async with ctx_of(request).db.read() as session:
+        rows = await events.report(session, principal.tenant_id, list(dict.fromkeys(body.tpl_ids)), begin, end, makers)
+    page = rows[body.offset:body.offset + body.limit]
+    return {"template_reports": [events.row_view(r) for r in page], "page_info": {"offset": body.offset, "limit": body.limit, "total": len(rows)}}
+
+
+# --- a real handset gateway resolves a link ------------------------------------------------------------------
+class GatewayResolve(BaseModel):
+    aim_url: str = Field(min_length=3, max_length=200, description="the link as the SMS carried it (domain/s/code, with or without scheme)")
+    mobile: str = Field(min_length=1, max_length=40, description="the handset's number (any spelling of check_mobile_capability)")
+    sms_sign: str = Field(min_length=1, max_length=64, description="the signature of the SMS that carried the link")
+    message_id: str = Field(min_length=1, max_length=64, description="the carrying SMS's id on the handset: the same message resolves once")
+    maker: Literal["HUAWEI", "XIAOMI", "OPPO", "VIVO", "MEIZU", "SAMSUNG"] | None = Field(
+        default=None, description="the handset's maker when the gateway knows it; else the capability registry's")
+    width: int = Field(default=360, ge=200, le=720)
+
+
+@admin_router.post("/resolves")
+async def gateway_resolve(request: Request, body: GatewayResolve, op: Principal = Depends(operator_principal)) -> dict:
+    """A handset gateway (operator credentials) resolves a link to draw the card:
+    the same rules, records, receipt and meter event as the virtual phone
+    (tidings/aim/parse.py).  Answers the outcome and, on success, the card's HTML."""
+    from tidings.aim import cardpage, parse
+
+    parsed = links.parse_url(body.aim_url)
+    if parsed is None:
+        raise invalid("aim_url", "must look like domain/s/code")
+    number = capability.national_cn(body.mobile)
+    async with ctx_of(request).db.write() as session:
+        link = await parse.find_link(session, parsed[1], parsed[0]) or await parse.find_link(session, parsed[1])
+        if link is None:
+            return {"status": parse.NOT_FOUND, "describe": parse.DESCRIBE[parse.NOT_FOUND]}
+        maker = body.maker or (await capability.handset_maker(session, body.mobile) if number else None)
+        handset = parse.Handset(number=("86" + number) if number else body.mobile, maker=maker, sms_sign=body.sms_sign, source=body.message_id)
+        outcome = await parse.parse(session, link, handset)
+        card = (await cardpage.draw(session, link, body.width))[1] if outcome.ok else None
+    out: dict = {"status": outcome.status, "describe": outcome.describe, "repeated": outcome.repeated, "tpl_id": link.tpl_id,
+                 "aim_code": link.code, "cust_flag": link.cust_flag}
+    if card is not None:
+        out["card_html"] = str(card)
+    return out

@@ -1,0 +1,139 @@
+"""A parse: a handset resolving a short link to draw the card (not a page view).
+
+Who parses: the virtual phone of a capable number, showing a received SMS
+that carries a link (tidings/web/phone.py), and a real handset gateway through
+``POST /admin/v1/aim/resolves`` (tidings/aim/api/links.py).  Opening the card
+page in a browser is an exposure, never a parse.
+
+A parse succeeds only when, in this order: the link exists and has not
+expired; the carrying SMS used one of the task's ``sms_signs``; the link is
+under its ``resolving_times`` (an individual link: once); the template is
+still usable and active at the handset's maker (an incapable handset never
+parses).  Success writes, in one transaction: the resolve detail (an
+``aim_parses`` row and the link's count), one ``shortchain`` receipt through
+the callback outbox (callbacks.md §3.2) and one ``aim.parse`` meter event.
+A failure is recorded (the row and the link's ``failed_times``) and is never
+pushed or metered.
+
+``(link, source)`` is unique: ``source`` is the carrying message's id, so the
+same SMS shown again (a reload, the phone's refresh) answers the first
+outcome and is never a second parse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tidings.aim import links, queries
+from tidings.callbacks.outbox import enqueue_aim_receipts
+from tidings.ids import uuid_id
+from tidings.meters.stream import MeterEvent, record
+from tidings.store.dialect import affected
+from tidings.store.models.aim import AimLink, AimParse, AimResolveTask
+from tidings.timeutil import utcnow
+
+METRIC = "aim.parse"
+PRODUCT = "aim"
+
+OK = 0
+NOT_FOUND, EXPIRED, WRONG_SIGN, EXHAUSTED, INCAPABLE, TEMPLATE_INACTIVE = 1, 2, 3, 4, 5, 6
+DESCRIBE = {
+    OK: "success",
+    NOT_FOUND: "unknown short link",
+    EXPIRED: "the link has expired",
+    WRONG_SIGN: "the carrying SMS did not use one of the task's sms_signs",
+    EXHAUSTED: "the link reached its resolving_times",
+    INCAPABLE: "the handset cannot show cards",
+    TEMPLATE_INACTIVE: "the template is not active at the handset's maker",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Handset:
+    """Who resolves: the number (E.164 digits, or '' when the gateway keeps it),
+    its maker (None: incapable), the signature of the carrying SMS and the
+    carrying message's id."""
+
+    number: str
+    maker: str | None
+    sms_sign: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: int
+    describe: str
+    link: AimLink | None
+    parse_id: str | None = None
+    repeated: bool = False  # the same message shown again: nothing new was written
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+def shortchain(link: AimLink, task_id: str) -> dict:
+    """The ShortChainCallback (callbacks.md §3.2), wire names and types."""
+    assert link.code is not None
+    return {"task_id": task_id, "cust_flag": link.cust_flag, "tpl_id": link.tpl_id, "aim_url": links.aim_url(link.domain, link.code),
+            "aim_code": link.code, "status": OK, "describe": DESCRIBE[OK]}
+
+
+def verdict(link: AimLink, task: AimResolveTask, handset: Handset, active: frozenset[str], now: datetime) -> int:
+    """The pure rule, in the module docstring's order."""
+    if link.expires_at <= now:
+        return EXPIRED
+    if handset.sms_sign.strip("【】[] ") not in task.sms_signs:
+        return WRONG_SIGN
+    if link.resolved_times >= link.resolving_times:
+        return EXHAUSTED
+    if handset.maker is None:
+        return INCAPABLE
+    if handset.maker not in active:
+        return TEMPLATE_INACTIVE
+    return OK
+
+
+async def find_link(session: AsyncSession, code: str, domain: str | None = None) -> AimLink | None:
+    """The live link behind ``code`` (on ``domain`` when given, else any domain)."""
+    q = select(AimLink).where(AimLink.code == code)
+    if domain:
+        q = q.where(AimLink.domain == domain.lower())
+    return (await session.execute(q.limit(1))).scalar_one_or_none()
+
+
+async def parse(session: AsyncSession, link: AimLink, handset: Handset, now: datetime | None = None) -> Outcome:
+    """Resolve ``link`` for ``handset`` inside the caller's write transaction."""
+    now = now or utcnow()
+    earlier = (await session.execute(
+        select(AimParse.id, AimParse.status).where(AimParse.link_id == link.id, AimParse.source == handset.source[:64])
+    )).first()
+    if earlier is not None:
+        return Outcome(earlier.status, DESCRIBE.get(earlier.status, ""), link, earlier.id, repeated=True)
+    task = await session.get(AimResolveTask, link.task_id)
+    assert task is not None
+    usable = await queries.usable_template(session, link.tenant_id, link.tpl_id)
+    active = frozenset(usable[1]) if usable else frozenset()
+    status = verdict(link, task, handset, active, now)
+    if status == OK:
+        # Counted only while under resolving_times, in the statement itself:
+        # two handsets racing for a link's last resolve cannot both win.
+        won = await affected(session, update(AimLink).where(AimLink.id == link.id, AimLink.resolved_times < AimLink.resolving_times)
+                             .values(resolved_times=AimLink.resolved_times + 1, resolved_at=now))
+        status = OK if won else EXHAUSTED
+    parse_id = uuid_id()
+    session.add(AimParse(id=parse_id, link_id=link.id, tenant_id=link.tenant_id, tpl_id=link.tpl_id, source=handset.source[:64],
+                         mobile=handset.number[:40], maker=handset.maker or "", sms_sign=handset.sms_sign[:64], status=status,
+                         describe=DESCRIBE[status], day=now.strftime("%Y-%m-%d"), at=now))
+    if status == OK:
+        await enqueue_aim_receipts(session, link.tenant_id, "shortchain", [shortchain(link, task.id)])
+        await record(session, [MeterEvent(link.tenant_id, PRODUCT, METRIC, 1, parse_id, now)])
+    else:
+        await session.execute(update(AimLink).where(AimLink.id == link.id).values(failed_times=AimLink.failed_times + 1))
+    await session.flush()
+    return Outcome(status, DESCRIBE[status], link, parse_id)
