@@ -2,9 +2,10 @@
 requests signed by the official SDK's signer: no answer may be a 5xx, and
 every status must be one the OpenAPI documents for the operation.
 
-Bounded: ``EXAMPLES`` cases per operation and generation mode (valid and
-invalid data), Hypothesis derandomized (a fixed seed), no shrinking, on one
-backend (storage behaviour is covered elsewhere on both), well under a minute.
+Bounded: ``EXAMPLES`` cases per operation and generation mode (valid data
+everywhere, invalid data for operations with a body or a query), Hypothesis
+derandomized (a fixed seed), no shrinking, on one backend (storage behaviour
+is covered elsewhere on both), well under a minute.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from schemathesis.specs.openapi.checks import status_code_conformance
 from tests.support.harness import Server
 from tests.support.signer import SdkSignedRequests
 
-EXAMPLES = 4
+EXAMPLES = 3
 # Pages and the IAM bootstrap are not KooMessage/Tidings JSON operations.
 SKIPPED_PREFIXES = ("/phone", "/v3/")
 
@@ -56,6 +57,9 @@ def test_served_openapi_answers_no_5xx_and_no_undocumented_status(server: Server
             if operation.path.startswith(SKIPPED_PREFIXES):
                 continue
             session = as_operator if operation.path.startswith("/admin/") else as_tenant
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                _fuzz_operation(operation, mode, server.url, session, failures)
+            _fuzz_operation(operation, GenerationMode.POSITIVE, server.url, session, failures)
+            # Invalid data where the caller sends some: a body or a query. Invalid path
+            # parameters alone are slow to generate and only ever meet the 404/400 of an id.
+            if len(operation.body) or len(operation.query):
+                _fuzz_operation(operation, GenerationMode.NEGATIVE, server.url, session, failures)
     assert not failures, f"{len(failures)} failing cases:\n" + "\n".join(failures)
