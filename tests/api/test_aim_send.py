@@ -205,3 +205,14 @@ def test_list_limits(server: Server):
     send_task(s, [number_of(None)])
     page = list_tasks(s, offset=9990, limit=20)
     assert page.aim_send_tasks == [] and page.page_info.total == 1
+
+
+def test_over_the_smart_message_rate_the_task_is_refused_whole(server: Server):
+    # 1 a second, but a burst of one flow chunk (500) always passes: five tasks of 100, then the sixth waits.
+    s = aim_sender(server, settings={"rate_aim_messages_per_second": 1})
+    base = number_of(None)[:5]
+    for t in range(5):
+        send_task(s, [f"{base}{t}{i:05d}" for i in range(100)])
+    e = koo_error(lambda: send_task(s, [f"{base}9{i:05d}" for i in range(100)]))
+    assert (e.status_code, e.error_code) == (429, "APIGW.0308")
+    assert list_tasks(s).page_info.total == 5 and list_details(s, limit=1).page_info.total == 500
