@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tidings.callbacks.formats import Renderer
     from tidings.channels.base import Uplink
     from tidings.context import AppContext
+    from tidings.meters.stream import MeterEvent
     from tidings.review import DecisionHook, LinksHook
     from tidings.runtime import Service
     from tidings.timeutil import TimeFormat
@@ -76,6 +77,14 @@ class Uplinks:
     form: Callable[[str, Uplink], dict[str, str]]
 
 
+class MeterDelivered(Protocol):
+    """The meter events earned by ``parts`` delivered parts of message ``row``
+    (a row as :class:`BuildReceipt` gets it), reported at ``at``.  Called in
+    the report's transaction once per message, when its final status is known."""
+
+    def __call__(self, row: Any, *, parts: int, at: datetime) -> Sequence[MeterEvent]: ...
+
+
 DemoHook = Callable[["AppContext", dict], Awaitable[None]]
 
 
@@ -110,6 +119,9 @@ class Product:
     callback_renderers: Mapping[str, Renderer] = field(default_factory=dict)
     # Metrics this product writes to the meter stream (``tidings messages stats`` shows them).
     meter_kinds: Sequence[str] = ()
+    # What delivered parts of this product's messages earn on the meter stream
+    # (None: nothing); the pipeline records them, so it names no metric itself.
+    meter_delivered: MeterDelivered | None = None
     # Background services this product runs besides the shared pipeline.
     services: Callable[[AppContext], Sequence[Service]] | None = None
     # Run once in the API process at start-up, before the first request (the

@@ -16,6 +16,8 @@ def load() -> Product:
     from tidings.aim.public import admin as public_admin
     from tidings.aim.public import api as public_api
     from tidings.aim.sweeper import MaterialSweeper
+    from tidings.meters.stream import per_part
+    from tidings.sms.codes import PART_DELIVERED
 
     return Product(
         name="aim",
@@ -23,6 +25,10 @@ def load() -> Product:
                  preview.router, cardpage.router),
         meter_kinds=(PARSE_METRIC,),
         receipts=receipts.RECEIPTS,
+        # The link goes out as an SMS (through SMS acceptance), so its delivered
+        # parts are metered like SMS parts, under product "aim".
+        meter_kinds=(PART_DELIVERED,),
+        meter_delivered=per_part(PART_DELIVERED),
         review_hooks={codes.OBJ_TEMPLATE: lifecycle.on_decision},
         review_links={codes.OBJ_TEMPLATE: preview.review_links},
         services=lambda ctx: [MaterialSweeper(ctx), SendFlowRunner(ctx)],

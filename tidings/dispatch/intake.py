@@ -9,7 +9,7 @@ one.  Each call is one write transaction:
   (a repeated part report is ignored, so redelivered receipts change nothing),
   the message's final status once every part is reported, one receipt per
   new part report (built by the message's product) into the callback outbox, and the delivered
-  parts into the meter stream;
+  parts into the meter stream (the events the message's product names);
 * uplinks: stored, routed by the destination number to its owner (the first
   installed product whose ``Product.uplinks`` claims it; SMS: the application
   holding the number) and, when the owner has a URL, enqueued to it in the
@@ -69,6 +69,7 @@ class Intake:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.receipts = receipt_builders(ctx.products)
+        self.meters = {p.name: p.meter_delivered for p in ctx.products if p.meter_delivered is not None}
         self.unmatched = 0
         self.duplicates = 0
         self.stored = 0
@@ -104,8 +105,8 @@ class Intake:
                 parts_of[mid] = []  # marks it taken: a second report for it is a duplicate
                 alike[(r.status, r.description, r.done_at)].append(mid)
                 receipts.add(row, seq=1, total=1, status=r.status, desc=r.description, send_time=row.submitted_at, receive_time=r.done_at)
-                if r.status == DELIVRD:
-                    billed.append(meters.MeterEvent(row.tenant_id, row.product, meters.SMS_PART_DELIVERED, 1, mid, r.done_at))
+                if r.status == DELIVRD and (meter := self.meters.get(row.product)):
+                    billed.extend(meter(row, parts=1, at=r.done_at))
                 continue
             parts = parts_of.get(mid)
             if parts is None:
@@ -132,8 +133,8 @@ class Intake:
                 reported = max(datetime.fromisoformat(p["at"]) for p in parts)
                 updates.append(store.ReportUpdate(mid, status, code, desc[:255], reported, parts, None))
                 delivered = sum(1 for p in parts if p["status"] == DELIVRD)
-                if delivered:
-                    billed.append(meters.MeterEvent(row.tenant_id, row.product, meters.SMS_PART_DELIVERED, delivered, mid, reported))
+                if delivered and (meter := self.meters.get(row.product)):
+                    billed.extend(meter(row, parts=delivered, at=reported))
             else:
                 updates.append(store.ReportUpdate(mid, row.status, None, None, None, parts, row.next_attempt_at))
         for (code, desc, done_at), ids in alike.items():

@@ -1,7 +1,7 @@
 """The meter stream: every billable event, written once, for billing to read.
 
 One table for every product (``meter_events``).  An event names its tenant, the
-product and metric (``sms.part.delivered``), a quantity and the ``source_id`` of
+product and metric (SMS's ``sms.part.delivered``), a quantity and the ``source_id`` of
 what caused it (the message id for SMS).  ``(metric, source_id)`` is unique and
 the insert skips rows that already exist, so a report delivered twice, a
 worker that retries a batch, or two processes racing on the same message
@@ -14,8 +14,10 @@ by ``(tenant_id, occurred_at)`` (indexed).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,8 +26,8 @@ from tidings.store.dialect import dialect_insert
 from tidings.store.models.pipeline import MeterEvent as MeterRow
 from tidings.timeutil import utcnow
 
-SMS_PART_DELIVERED = "sms.part.delivered"
-
+if TYPE_CHECKING:
+    from tidings.product import MeterDelivered
 
 @dataclass(frozen=True, slots=True)
 class MeterEvent:
@@ -37,11 +39,21 @@ class MeterEvent:
     occurred_at: datetime
 
 
+def per_part(metric: str) -> MeterDelivered:
+    """A ``Product.meter_delivered`` hook that bills each delivered part once
+    under ``metric``: one event per message, its source the message id."""
+
+    def delivered(row: Any, *, parts: int, at: datetime) -> Sequence[MeterEvent]:
+        return (MeterEvent(row.tenant_id, row.product, metric, parts, row.id, at),)
+
+    return delivered
+
+
 def _insert(session: AsyncSession):
     return dialect_insert(session, MeterRow.__table__)
 
 
-async def record(session: AsyncSession, events: list[MeterEvent]) -> None:
+async def record(session: AsyncSession, events: Sequence[MeterEvent]) -> None:
     """Append ``events``; an event whose (metric, source_id) is already there is skipped."""
     if not events:
         return

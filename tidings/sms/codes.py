@@ -1,5 +1,5 @@
-"""The SMS product's error codes (docs/errors.md) and the kinds of object it
-submits for review."""
+"""The SMS product's error codes (docs/errors.md), the kinds of object it
+submits for review and its meter metric."""
 
 from __future__ import annotations
 
@@ -23,3 +23,6 @@ TEMPLATE_TYPE = "KM.00001135"
 # Review kinds: the object types this product puts in the review queue.
 OBJ_SIGNATURE = "sms_signature"
 OBJ_TEMPLATE = "sms_template"
+
+# Meter metric: one delivered part of an SMS (meters/stream.py).
+PART_DELIVERED = "sms.part.delivered"

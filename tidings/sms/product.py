@@ -8,7 +8,7 @@ from tidings.sms.cli import app as cli_app
 
 
 def load() -> Product:
-    from tidings.meters.stream import SMS_PART_DELIVERED
+    from tidings.meters.stream import per_part
     from tidings.sms import codes, demo, lifecycle, receipts
     from tidings.sms.api import admin, apps, send, signatures, templates
 
@@ -22,7 +22,8 @@ def load() -> Product:
         receipts=receipts.RECEIPTS,
         uplinks=receipts.UPLINKS,
         callback_renderers={receipts.UPLINK_KIND: receipts.render_uplink},
-        meter_kinds=(SMS_PART_DELIVERED,),
+        meter_kinds=(codes.PART_DELIVERED,),
+        meter_delivered=per_part(codes.PART_DELIVERED),
         demo=demo.create,
         banner=demo.banner,
     )
