@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidings.context import AppContext
 from tidings.errors import KooError
 from tidings.ids import uuid_id
-from tidings.store.models.sms import StoredFile
+from tidings.store.models.core import StoredFile
 from tidings.store.tenants import audit, owned
 from tidings.timeutil import utcnow
 

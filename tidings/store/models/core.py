@@ -1,13 +1,13 @@
-"""Tenants, users, access keys, tokens and the audit trail."""
+"""Tenants, users, access keys, tokens, the audit trail and uploaded files."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tidings.ids import hex32
+from tidings.ids import hex32, uuid_id
 from tidings.timeutil import utcnow
 
 from .base import Base, Timestamped
@@ -88,3 +88,24 @@ class AuditEvent(Base):
     reason: Mapped[str] = mapped_column(String(1024), default="")
     detail: Mapped[dict] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoredFile(Base):
+    """An uploaded document of any product or mechanism (an SMS signature's
+    qualification, a filing certificate).  The bytes live behind
+    :mod:`tidings.storage`; this row is the metadata."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[str] = mapped_column(String(50), primary_key=True, default=uuid_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))  # the uploading product's or mechanism's: sms_signature, filing, ...
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_desc: Mapped[str] = mapped_column(String(255), default="")
+    # The type detected from the content, not the name: jpg | png | bmp | pdf.
+    kind: Mapped[str] = mapped_column(String(16))
+    mime: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,4 @@
-"""SMS configuration tables: applications, uploaded files, signatures,
+"""SMS configuration tables: applications, signatures,
 templates with their variables, and the operator's channel-number pool.
 
 Ids are uuid strings, like upstream's.  Every row carries ``tenant_id`` and
@@ -50,26 +50,6 @@ class SmsApp(Timestamped, Base):
     up_link_addr: Mapped[str | None] = mapped_column(String(255))
     # Why an operator suspended it (shown in the refusal message).
     suspend_reason: Mapped[str] = mapped_column(String(255), default="")
-
-
-class StoredFile(Base):
-    """An uploaded file (signature qualification, filing certificate).  The
-    bytes live behind :mod:`tidings.storage`; this row is the metadata."""
-
-    __tablename__ = "stored_files"
-
-    id: Mapped[str] = mapped_column(String(50), primary_key=True, default=uuid_id)
-    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = mapped_column(String(32))  # sms_signature | filing
-    file_name: Mapped[str] = mapped_column(String(255))
-    file_desc: Mapped[str] = mapped_column(String(255), default="")
-    # The type detected from the content, not the name: jpg | png | bmp | pdf.
-    kind: Mapped[str] = mapped_column(String(16))
-    mime: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SmsSignature(Timestamped, Base):
