@@ -45,6 +45,7 @@ from tidings.aim import capability, queries, sending
 from tidings.aim.api.links import param_names, usable_for_tasks
 from tidings.aim.codes import TEMPLATE_NOT_USABLE
 from tidings.context import AppContext
+from tidings.domain import send_status
 from tidings.errors import KooError, invalid
 from tidings.ids import uuid_id
 from tidings.sms import accept
@@ -220,7 +221,7 @@ async def _chunk(ctx: AppContext, tenant_id: str, settings: dict, flow_id: str, 
     async def mark(session: AsyncSession, now: datetime, verdicts: dict[int, accept.Verdict] | None, links_ok: list[bool]) -> None:
         for j, i in enumerate(at):
             v = verdicts.get(j) if verdicts is not None else None
-            ok = links_ok[j] and v is not None and v.code == accept.ACCEPTED
+            ok = links_ok[j] and v is not None and v.code == send_status.ACCEPTED
             outcomes[i] = ("aim" if recipients[j].smart else "sms") if ok else "refused"
         counts = {k: outcomes.count(k) for k in OUTCOMES}
         counts["supported"] = supported

@@ -28,6 +28,7 @@ from tidings.aim import links, queries
 from tidings.aim.api.links import param_names, usable_for_tasks
 from tidings.aim.codes import TEMPLATE_NOT_USABLE
 from tidings.context import AppContext
+from tidings.domain import send_status
 from tidings.domain.templates import SendTemplate
 from tidings.errors import KooError, invalid, not_found
 from tidings.ids import uuid_id
@@ -92,7 +93,7 @@ class Prepared:
         if self.plan is None:
             return 0
         product = AIM if smart else SMS
-        return sum(1 for g, vs in zip(self.groups, self.plan.verdicts, strict=True) for v in vs if g.product == product and v.code == accept.ACCEPTED)
+        return sum(1 for g, vs in zip(self.groups, self.plan.verdicts, strict=True) for v in vs if g.product == product and v.code == send_status.ACCEPTED)
 
     @property
     def parts(self) -> int:

@@ -61,8 +61,8 @@ def show(msg_id: str, tenant: str = tenant_option()) -> None:
     """One message: text, parts, attempts, times, part reports, callbacks; a
     refused number's send_status with what it means."""
     from tidings import message_log
+    from tidings.domain.send_status import MEANING
     from tidings.errors import KooError
-    from tidings.sms.accept import SEND_STATUS
 
     async def go(ctx: AppContext) -> dict:
         tid = await tenant_id_by_name(ctx, tenant)
@@ -70,8 +70,8 @@ def show(msg_id: str, tenant: str = tenant_option()) -> None:
             found = await message_log.details(session, tid, msg_id)
         if found is None:
             raise KooError("TD.00000404", f"no message {msg_id} for tenant {tenant}")
-        if found["status_code"] in SEND_STATUS:
-            found["send_status_meaning"] = SEND_STATUS[found["status_code"]]
+        if found["status_code"] in MEANING:
+            found["send_status_meaning"] = MEANING[found["status_code"]]
         return found
 
     emit(run(go))

@@ -38,6 +38,7 @@ from tidings.context import AppContext
 from tidings.dispatch.config import DispatchConfig
 from tidings.domain import frequency, sms_text
 from tidings.domain.numbers import NumberError, normalize
+from tidings.domain.send_status import ACCEPTED, DUPLICATE, NUMBER_INVALID, PARAMS_INVALID, TEMPLATE_NOT_ACTIVE, TOO_MANY
 from tidings.domain.templates import SendTemplate, check_params, full_text, is_code_template, render
 from tidings.errors import KooError, invalid, not_found
 from tidings.ids import hex32
@@ -46,23 +47,6 @@ from tidings.sms.queries import load_send_templates
 from tidings.store import messages as store
 from tidings.store.models.pipeline import QUEUED, REJECTED
 from tidings.timeutil import utcnow, wire_z
-
-ACCEPTED = "000000"
-TOO_MANY = "E200015"
-PARAMS_INVALID = "E200028"
-TEMPLATE_NOT_ACTIVE = "E200030"
-NUMBER_INVALID = "E200031"
-DUPLICATE = "E200041"
-
-# What each per-number send_status means (docs/errors.md; `tidings messages show`).
-SEND_STATUS = {
-    ACCEPTED: "accepted",
-    TOO_MANY: "over the recipient's frequency limit (per number and signature; docs/pipeline.md)",
-    PARAMS_INVALID: "template_params do not fit the template's variables (count, type or length)",
-    TEMPLATE_NOT_ACTIVE: "the template is not approved (Adopted)",
-    NUMBER_INVALID: "invalid number (format, length, not a mobile number, or international not enabled)",
-    DUPLICATE: "the same number twice in one group with the same content",
-}
 
 IDEMPOTENCY_CONFLICT = "TD.00010409"
 CHANNEL_MISMATCH = "KM.00000001"
