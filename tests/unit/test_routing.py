@@ -102,6 +102,7 @@ def test_failover_moves_to_next_up_candidate_and_wraps():
     "args,field",
     [
         (("mms", "", None, 1), "product"),
+        (("basic", "", None, 1), "product"),  # a product that is not installed
         (("sms", "+86", None, 1), "prefix"),
         (("sms", "1" * 16, None, 1), "prefix"),
         (("sms", "", "att", 1), "carrier"),
@@ -110,5 +111,5 @@ def test_failover_moves_to_next_up_candidate_and_wraps():
 )
 def test_check_route_names_the_field(args, field):
     with pytest.raises(RouteError, match=field):
-        check_route(*args)
-    check_route("sms", "86", "cmcc", 10)
+        check_route(*args, products=("sms", "aim"))
+    check_route("sms", "86", "cmcc", 10, products=("sms", "aim"))

@@ -50,7 +50,8 @@ class ChannelPatch(BaseModel):
 
 class RouteCreate(BaseModel):
     channel: str = Field(min_length=1, max_length=32)
-    product: Literal["sms", "aim", "basic"] = "sms"
+    # An installed product's name, checked by channels.add_route (the installed list, not a copy here).
+    product: str = Field(default="sms", min_length=1, max_length=16)
     prefix: str = Field(default="", max_length=15, pattern=r"^[0-9]*$")
     carrier: Literal["cmcc", "cucc", "ctcc", "cbn"] | None = None
     priority: int = Field(default=DEFAULT_PRIORITY, ge=0, le=10_000)

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-# What a channel carries (``Channel.carries``): the products of
-# tidings.domain.routing.PRODUCTS.  Routing sends a product's messages only to
-# channels that carry it.
+# What a channel carries (``Channel.carries``), named by product
+# (``Product.name``): the capabilities a channel can declare.  Routing sends a
+# product's messages only to channels that carry it.
 SMS = "sms"  # text messages (the SMS product)
 AIM = "aim"  # smart messages: an SMS carrying a card link (the sandbox and SMPP carry them)
 BASIC = "basic"  # basic-edition messages; no channel carries them yet

@@ -208,7 +208,7 @@ async def add_route(ctx: AppContext, *, channel: str, product: str = "sms", pref
                     carrier: str | None = None, priority: int = DEFAULT_PRIORITY, actor: str = "cli") -> dict:
     carrier = carrier or None
     try:
-        check_route(product, prefix, carrier, priority)
+        check_route(product, prefix, carrier, priority, [p.name for p in ctx.products])
     except RouteError as exc:
         raise ConfigError(str(exc).split(" ", 1)[0], str(exc)) from None
     async with ctx.db.write() as session:

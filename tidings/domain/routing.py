@@ -38,12 +38,11 @@ about live channels.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from tidings.domain.carriers import CARRIERS, carrier_of
 
-PRODUCTS = ("sms", "aim", "basic")
 MAX_PREFIX = 15  # E.164 has at most 15 digits
 DEFAULT_PRIORITY = 100
 
@@ -75,10 +74,11 @@ class Route:
         return (self.priority, -len(self.prefix), self.carrier is None, self.id)
 
 
-def check_route(product: str, prefix: str, carrier: str | None, priority: int) -> None:
-    """Raise :class:`RouteError` naming the field and the limit."""
-    if product not in PRODUCTS:
-        raise RouteError(f"product must be one of {', '.join(PRODUCTS)}")
+def check_route(product: str, prefix: str, carrier: str | None, priority: int, products: Collection[str]) -> None:
+    """Raise :class:`RouteError` naming the field and the limit; ``products``
+    are the names a route may carry (the installed products')."""
+    if product not in products:
+        raise RouteError(f"product must be one of {', '.join(products)}")
     if not _PREFIX.fullmatch(prefix or ""):
         raise RouteError(f"prefix must be at most {MAX_PREFIX} digits (E.164 without '+')")
     if carrier is not None and carrier not in CARRIERS:
