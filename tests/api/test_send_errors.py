@@ -91,8 +91,12 @@ def test_messages_per_second_limit_refuses_the_whole_request(server: Server):
     numbers = [f"1380013{i:04d}" for i in range(500)]
     first = send(s.sdk, s.notice_tpl, numbers, ["张三"])  # a full request always fits the burst
     assert first.status == "Success"
+    # A second full burst: at 1/s the bucket holds one token per second since the first
+    # request took its 500 (before that request's commit, however slow), so this is refused
+    # until 500 s have passed, and a partial fill must not let part of the request through.
+    again = [f"1390013{i:04d}" for i in range(500)]
     with server.http(s.creds) as c:
-        r = c.post("/v1/aim/sms/messages", json={"template_id": s.notice_tpl, "to": ["13900139000"], "template_params": ["张三"]})
+        r = c.post("/v1/aim/sms/messages", json={"template_id": s.notice_tpl, "to": again, "template_params": ["张三"]})
     assert r.status_code == 429, r.text
     assert r.json()["error_code"] == "APIGW.0308" and int(r.headers["Retry-After"]) >= 1
     assert log_total(server, s.creds) == 500
