@@ -23,11 +23,10 @@ def load() -> Product:
         name="aim",
         routers=(templates.router, materials.router, links.router, sends.router, flows_api.router, public_api.router, links.admin_router,
                  preview.router, cardpage.router),
-        meter_kinds=(PARSE_METRIC,),
         receipts=receipts.RECEIPTS,
-        # The link goes out as an SMS (through SMS acceptance), so its delivered
-        # parts are metered like SMS parts, under product "aim".
-        meter_kinds=(PART_DELIVERED,),
+        # Card parses; and the link goes out as an SMS (through SMS acceptance), so
+        # its delivered parts are metered like SMS parts, under product "aim".
+        meter_kinds=(PARSE_METRIC, PART_DELIVERED),
         meter_delivered=per_part(PART_DELIVERED),
         review_hooks={codes.OBJ_TEMPLATE: lifecycle.on_decision},
         review_links={codes.OBJ_TEMPLATE: preview.review_links},
