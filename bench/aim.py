@@ -35,6 +35,16 @@ function ``(args) -> None`` and listing it in BENCHES; ``--only`` picks some.
   against the server's database and run by the server's background runner;
   prints the time, the counts and the server's RSS before, at its peak while
   the flow ran and after.  Target: RSS growth < 100 MB.
+* ``delivery``: issue 24's handset half against one server (``--backend``):
+  links minted by ``create_resolve_task`` (100 individual links per request,
+  ``--links``), ``check_mobile_capability`` (100 numbers per request,
+  ``--capability``) and the batch function over 1,000,000 keys in this
+  process, card pages ``GET /s/{code}`` (``--pages``), parses through the
+  gateway endpoint ``POST /admin/v1/aim/resolves`` on a group link
+  (``--parses``, each a new message: a real parse with receipt and meter
+  event), click events by beacons of 50 (``--clicks``).  Targets: links
+  >= 10,000/s, numbers >= 20,000/s, pages >= 1,500/s with p99 < 50 ms,
+  parses >= 1,000/s, click events >= 5,000/s.
 """
 
 from __future__ import annotations
@@ -315,12 +325,119 @@ def bench_flow(args: argparse.Namespace) -> None:
         stop_server(srv)
 
 
+async def _requests(method: str, calls: list[tuple[str, object]], auth, concurrency: int, check=None) -> tuple[float, list[int]]:
+    """``calls`` of (url, json body or None) with ``concurrency`` in flight; latencies in ns."""
+    import httpx
+
+    times: list[int] = []
+    queue = list(calls)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(auth=auth, timeout=120, limits=limits) as client:
+
+        async def worker() -> None:
+            while queue:
+                url, body = queue.pop()
+                t0 = time.perf_counter_ns()
+                r = await client.request(method, url, json=body)
+                times.append(time.perf_counter_ns() - t0)
+                assert r.status_code == 200, r.text
+                if check:
+                    check(r)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - start, times
+
+
+def bench_delivery(args: argparse.Namespace) -> None:
+    """Issue 24's handset half against one server: links minted (100 per
+    request), capability numbers checked (100 per request, and the batch
+    function in this process), card pages rendered, parses through the
+    gateway endpoint, click events ingested (50 per beacon)."""
+    from tests.api.links_support import PARCEL, PARCEL_VALUES, SIGN, number_of
+    from tests.api.sms_support import file_filing
+    from tests.support.signer import SdkSigned
+
+    def go(srv, auth) -> None:
+        creds = srv.create_tenant(settings={"rate_requests_per_second": 1_000_000, "auto_approve": True})
+        file_filing(srv, creds, area="aim.short_link")
+        auth = SdkSigned(creds.access_key, creds.secret_key)
+        op = srv.operator
+        op_auth = SdkSigned(op.access_key, op.secret_key)
+        pid, tag = srv.proc.pid, args.backend[:2]
+
+        def measured(label: str, n: int, unit: str, method: str, calls, a, check=None, per_call: int = 1) -> None:
+            asyncio.run(_requests(method, calls[:20], a, args.concurrency, check))  # warm up
+            cpu0 = proc_cpu(pid)
+            wall, times = asyncio.run(_requests(method, calls, a, args.concurrency, check))
+            cpu = proc_cpu(pid) - cpu0
+            _timed(f"{label}/{tag}", n, wall, times, unit)
+            print(f"        server CPU {cpu / len(calls) * 1e3:6.2f} ms per request: {len(calls) * per_call / max(cpu, 1e-9):8.0f} {unit}/s per server core")
+
+        # Links: individual, 100 per request, each with its recipient's values.
+        requests_ = args.links // 100
+        body = lambda i: {"tpl_id": PARCEL, "sms_signs": [SIGN], "resolving_times": 1, "aim_code_type": "individual",  # noqa: E731
+                          "expiration_time": 7, "params": [{"cust_flag": f"c{i}-{k}", "dync_params": PARCEL_VALUES} for k in range(100)]}
+        calls = [(srv.url + "/v1/aim/resolve-tasks", body(i)) for i in range(requests_ + 20)]
+        measured("links", requests_ * 100, "links", "POST", calls[20:], auth, per_call=100)
+
+        # Capability: 100 numbers per request (a few imported rows in the registry).
+        numbers = [number_of(None) for _ in range(100)]
+        calls = [(srv.url + "/v1/aim/mobile-capabilities/check", {"mobiles": numbers, "tpl_id": PARCEL}) for _ in range(args.capability // 100)]
+        measured("capab", args.capability, "numbers", "POST", calls, auth, per_call=100)
+        from tidings.aim import capability
+
+        keys = [capability.key_of(f"139{i:08d}") for i in range(1_000_000)]
+        t0 = time.perf_counter()
+        capability.verdicts(keys, {}, frozenset({"HUAWEI"}))
+        print(f"capab/pure {len(keys):>8} numbers {len(keys) / (time.perf_counter() - t0):8.0f}/s  (key_of + sandbox rule, in this process;"
+              f" keys made in advance)")
+
+        # A group link for the card page, the parses and the clicks.
+        import httpx
+
+        group = {"tpl_id": PARCEL, "sms_signs": [SIGN], "resolving_times": 1, "aim_code_type": "individual", "expiration_time": 7,
+                 "params": [{"cust_flag": number_of("HUAWEI"), "dync_params": PARCEL_VALUES} for _ in range(1)]}
+        with httpx.Client(auth=auth, timeout=60) as c:
+            link = c.post(srv.url + "/v1/aim/resolve-tasks", json=group).json()["params"][0]
+            tpl = c.post(srv.url + "/v1/aim/templates", json=_plain_body()).json()["data"]["tpl_id"]
+            glink = c.post(srv.url + "/v1/aim/resolve-tasks", json={"tpl_id": tpl, "sms_signs": [SIGN], "resolving_times": 10_000_000,
+                                                                      "aim_code_type": "group", "expiration_time": 30,
+                                                                      "params": [{"cust_flag": "bench"}]}).json()["params"][0]
+        calls = [(srv.url + "/s/" + link["aim_code"], None)] * args.pages
+        measured("cardpage", args.pages, "pages", "GET", calls, None)
+
+        hw = [number_of("HUAWEI") for _ in range(args.parses + 20)]
+        calls = [(srv.url + "/admin/v1/aim/resolves", {"aim_url": glink["aim_url"], "mobile": n, "sms_sign": SIGN, "message_id": f"m{i}"})
+                 for i, n in enumerate(hw)]
+
+        def parsed(r) -> None:
+            assert r.json()["status"] == 0, r.text
+        measured("parses", args.parses, "parses", "POST", calls[20:], op_auth, parsed)
+
+        events = [{"kind": "click", "component": f"button#{k % 7 + 1}:OPEN_URL"} for k in range(50)]
+        calls = [(srv.url + f"/s/{link['aim_code']}/events", {"events": events})] * (args.clicks // 50)
+        measured("clicks", args.clicks, "events", "POST", calls, None, per_call=50)
+
+    _with_server(args, go)
+
+
+def _plain_body() -> dict:
+    from tidings.aim.samples import sample_request
+
+    body = sample_request("PureText")
+    body["pages"][0]["contents"][0]["content"] = "Your offer is here"
+    body["params"] = []
+    return body
+
+
 BENCHES = {
     "render": bench_render,
     "validate": bench_validate,
     "create": bench_create,
     "material": bench_material,
     "send": bench_send,
+    "delivery": bench_delivery,
     "flow": bench_flow,
 }
 
@@ -336,6 +453,11 @@ def main() -> None:
     parser.add_argument("--flow-numbers", type=int, default=1_000_000, help="numbers of the send flow")
     parser.add_argument("--flow-fallback", default="none", choices=["none", "sms"])
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql"])
+    parser.add_argument("--links", type=int, default=20_000, help="delivery: links minted, 100 per request")
+    parser.add_argument("--capability", type=int, default=100_000, help="delivery: numbers checked, 100 per request")
+    parser.add_argument("--pages", type=int, default=5_000, help="delivery: card pages opened")
+    parser.add_argument("--parses", type=int, default=3_000, help="delivery: parses through the gateway endpoint")
+    parser.add_argument("--clicks", type=int, default=100_000, help="delivery: click events, 50 per beacon")
     args = parser.parse_args()
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"# bench/aim.py  commit {commit}  python {platform.python_version()}  cores {os.cpu_count()}"
