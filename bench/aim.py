@@ -396,15 +396,16 @@ def bench_delivery(args: argparse.Namespace) -> None:
         # A group link for the card page, the parses and the clicks.
         import httpx
 
-        group = {"tpl_id": PARCEL, "sms_signs": [SIGN], "resolving_times": 1, "aim_code_type": "individual", "expiration_time": 7,
-                 "params": [{"cust_flag": number_of("HUAWEI"), "dync_params": PARCEL_VALUES} for _ in range(1)]}
+        recipients = {"tpl_id": PARCEL, "sms_signs": [SIGN], "resolving_times": 1, "aim_code_type": "individual", "expiration_time": 7,
+                      "params": [{"cust_flag": number_of("HUAWEI"), "dync_params": dict(PARCEL_VALUES, name=f"客户{k}")} for k in range(100)]}
         with httpx.Client(auth=auth, timeout=60) as c:
-            link = c.post(srv.url + "/v1/aim/resolve-tasks", json=group).json()["params"][0]
+            pages = c.post(srv.url + "/v1/aim/resolve-tasks", json=recipients).json()["params"]
+            link = pages[0]
             tpl = c.post(srv.url + "/v1/aim/templates", json=_plain_body()).json()["data"]["tpl_id"]
             glink = c.post(srv.url + "/v1/aim/resolve-tasks", json={"tpl_id": tpl, "sms_signs": [SIGN], "resolving_times": 10_000_000,
                                                                       "aim_code_type": "group", "expiration_time": 30,
                                                                       "params": [{"cust_flag": "bench"}]}).json()["params"][0]
-        calls = [(srv.url + "/s/" + link["aim_code"], None)] * args.pages
+        calls = [(srv.url + "/s/" + pages[i % len(pages)]["aim_code"], None) for i in range(args.pages)]  # 100 recipients in turn
         measured("cardpage", args.pages, "pages", "GET", calls, None)
 
         hw = [number_of("HUAWEI") for _ in range(args.parses + 20)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -59,13 +60,43 @@ def guess_wait(client: str) -> float:
     return bucket.take(1, now)
 
 
-async def draw(session: AsyncSession, link: AimLink, width: int = WIDTH) -> tuple[AimTemplate | None, Markup | None]:
+@dataclass(frozen=True, slots=True)
+class _Card:
+    """What drawing a template's card needs, kept for :data:`CACHE_SECONDS`."""
+
+    id: str
+    name: str
+    pages: str
+    paths: dict[str, str]
+    at: float
+
+
+CACHE_SECONDS = 5.0  # a template or material change shows on the card page within this
+_cards: dict[str, _Card] = {}
+
+
+async def _template(session: AsyncSession, tpl_id: str) -> _Card | None:
+    now = time.monotonic()
+    hit = _cards.get(tpl_id)
+    if hit is not None and now - hit.at < CACHE_SECONDS:
+        return hit
+    tpl = await session.get(AimTemplate, tpl_id)
+    if tpl is None:
+        return None
+    paths = await queries.material_paths(session, tpl.tenant_id, set(_MATERIAL_ID.findall(tpl.pages)))
+    if len(_cards) > 10_000:
+        _cards.clear()
+    card = _cards[tpl_id] = _Card(tpl.id, tpl.name, tpl.pages, paths, now)
+    return card
+
+
+async def draw(session: AsyncSession, link: AimLink, width: int = WIDTH) -> tuple[_Card | None, Markup | None]:
     """The card of ``link`` for its recipient (a deleted template still draws:
     links already made keep their card)."""
-    tpl = await session.get(AimTemplate, link.tpl_id)
+    tpl = await _template(session, link.tpl_id)
     if tpl is None:
         return None, None
-    paths = await queries.material_paths(session, tpl.tenant_id, set(_MATERIAL_ID.findall(tpl.pages)))
+    paths = tpl.paths
     try:
         return tpl, render_card(tpl.pages, link.dync_params or {}, resolver(paths), width=width)
     except CardError:
@@ -81,12 +112,26 @@ def _host(request: Request) -> str:
     return (request.headers.get("host") or "").lower()
 
 
+_links: dict[tuple[str, str], tuple[AimLink, float]] = {}
+
+
 async def _link(session: AsyncSession, request: Request, code: str) -> AimLink | None:
     """The code on the domain the page was reached at, else on any domain (the
-    embedded server answers for its own address and for registered domains)."""
+    embedded server answers for its own address and for registered domains).
+    What the page reads of a link never changes after it is minted, so found
+    links are kept for :data:`CACHE_SECONDS` (expiry is checked on every use)."""
     if not 3 <= len(code) <= 16 or not code.isalnum():
         return None
-    return await find_link(session, code, _host(request)) or await find_link(session, code)
+    key, now = (_host(request), code), time.monotonic()
+    hit = _links.get(key)
+    if hit is not None and now - hit[1] < CACHE_SECONDS:
+        return hit[0]
+    link = await find_link(session, code, key[0]) or await find_link(session, code)
+    if link is not None:
+        if len(_links) > 100_000:
+            _links.clear()
+        _links[key] = (link, now)
+    return link
 
 
 def _visitor(request: Request) -> tuple[str, bool]:
