@@ -131,25 +131,33 @@ def bench_validate(args: argparse.Namespace) -> None:
     _timed("validate", n, time.perf_counter() - start, times, "requests")
 
 
-async def _load(url: str, auth, bodies, concurrency: int) -> tuple[float, list[int]]:
+async def _requests(method: str, calls: list[tuple[str, object]], auth, concurrency: int, check=None) -> tuple[float, list[int]]:
+    """``calls`` of (url, json body or None) with ``concurrency`` in flight; latencies in ns."""
     import httpx
 
     times: list[int] = []
-    queue = list(bodies)
+    queue = list(calls)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(auth=auth, timeout=120, limits=limits) as client:
 
         async def worker() -> None:
             while queue:
-                body = queue.pop()
+                url, body = queue.pop()
                 t0 = time.perf_counter_ns()
-                r = await client.post(url, json=body)
+                r = await client.request(method, url, json=body)
                 times.append(time.perf_counter_ns() - t0)
                 assert r.status_code == 200, r.text
+                if check:
+                    check(r)
 
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return time.perf_counter() - start, times
+
+
+async def _load(url: str, auth, bodies, concurrency: int) -> tuple[float, list[int]]:
+    """``bodies`` POSTed to ``url``."""
+    return await _requests("POST", [(url, body) for body in bodies], auth, concurrency)
 
 
 def proc_cpu(pid: int) -> float:
@@ -323,30 +331,6 @@ def bench_flow(args: argparse.Namespace) -> None:
         print(f"flow/{args.backend[:2]} server RSS {before:.0f} MB before, {peak:.0f} MB peak while it ran (+{peak - before:.0f} MB), {after:.0f} MB after")
     finally:
         stop_server(srv)
-
-
-async def _requests(method: str, calls: list[tuple[str, object]], auth, concurrency: int, check=None) -> tuple[float, list[int]]:
-    """``calls`` of (url, json body or None) with ``concurrency`` in flight; latencies in ns."""
-    import httpx
-
-    times: list[int] = []
-    queue = list(calls)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(auth=auth, timeout=120, limits=limits) as client:
-
-        async def worker() -> None:
-            while queue:
-                url, body = queue.pop()
-                t0 = time.perf_counter_ns()
-                r = await client.request(method, url, json=body)
-                times.append(time.perf_counter_ns() - t0)
-                assert r.status_code == 200, r.text
-                if check:
-                    check(r)
-
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.perf_counter() - start, times
 
 
 def bench_delivery(args: argparse.Namespace) -> None:
