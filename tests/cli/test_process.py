@@ -57,7 +57,7 @@ def test_filing(server: Server, tenant):
 
 
 def test_messages(server: Server, tenant):
-    assert run(server, "messages", "stats", "--tenant", tenant.name) == {"statuses": {}, "metered": {"sms.part.delivered": 0}}
+    assert run(server, "messages", "stats", "--tenant", tenant.name) == {"statuses": {}, "metered": {"sms.part.delivered": 0, "aim.parse": 0}}
 
 
 def test_sandbox(server: Server):
