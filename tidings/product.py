@@ -85,6 +85,18 @@ class MeterDelivered(Protocol):
     def __call__(self, row: Any, *, parts: int, at: datetime) -> Sequence[MeterEvent]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Handset:
+    """What this product shows on the virtual phone (tidings/web/phone.py):
+    ``decorate(ctx, number, views)`` turns views of received messages into the
+    product's own (a ``kind`` rendered by ``phone_msg_<kind>.html``), and
+    ``assets()`` gives the CSS and script the page adds (``{"css": ..., "js": ...}``,
+    markup the product vouches for)."""
+
+    decorate: Callable[[AppContext, str, list[dict]], Awaitable[None]]
+    assets: Callable[[], Mapping[str, str]]
+
+
 DemoHook = Callable[["AppContext", dict], Awaitable[None]]
 
 
@@ -114,6 +126,8 @@ class Product:
     receipts: Receipts | None = None
     # Handset replies to numbers this product hands out.
     uplinks: Uplinks | None = None
+    # What it shows on the virtual phone beyond a message's text (smart messages: cards).
+    handset: Handset | None = None
     # Outbox kind -> how a row of that kind becomes a request body, for kinds
     # only this product writes (the shared AIM kinds live in callbacks/formats.py).
     callback_renderers: Mapping[str, Renderer] = field(default_factory=dict)

@@ -1,5 +1,6 @@
 """What a virtual handset does with an SMS carrying a short link
-(tidings/web/phone.py asks :func:`decorate` about its messages).
+(tidings/web/phone.py asks :func:`decorate` about its messages, through
+``Product.handset``: :data:`HANDSET`).
 
 - A capable number resolves the link (a parse, tidings/aim/parse.py) and
   shows the card natively, with a *show original / show card* toggle; the
@@ -20,6 +21,7 @@ from sqlalchemy import select
 
 from tidings.aim import capability, cardpage, parse
 from tidings.aim.render import CARD_CSS, CARD_JS
+from tidings.product import Handset
 from tidings.store.models.aim import AimLink, AimParse
 
 LINK = re.compile(r"(https?://)?([A-Za-z0-9][A-Za-z0-9.-]*(?::\d{1,5})?)/s/([A-Za-z0-9]{3,16})")
@@ -38,7 +40,7 @@ if(window.tidingsBeacon)window.tidingsBeacon.expose(root);}};})();"""
 
 def page_assets() -> dict[str, Markup]:
     """CSS and scripts the phone page adds for cards."""
-    return {"aim_css": Markup(CARD_CSS), "aim_js": Markup(CARD_JS + "\n" + cardpage.BEACON_JS + "\n" + TOGGLE_JS)}
+    return {"css": Markup(CARD_CSS), "js": Markup(CARD_JS + "\n" + cardpage.BEACON_JS + "\n" + TOGGLE_JS)}
 
 
 def _href(match: re.Match, base_url: str) -> str:
@@ -96,3 +98,6 @@ async def decorate(ctx: Any, number: str, views: list[dict]) -> None:
             for view, link in shown:
                 view["card"] = (await cardpage.draw(session, link, WIDTH))[1]
                 view["aim_beacon"] = f"/s/{link.code}/events"
+
+
+HANDSET = Handset(decorate, page_assets)

@@ -8,7 +8,7 @@ from tidings.product import CliGroup, Entry, Product
 
 
 def load() -> Product:
-    from tidings.aim import cardpage, codes, demo, lifecycle, preview, receipts
+    from tidings.aim import cardpage, codes, demo, handset, lifecycle, preview, receipts
     from tidings.aim.api import flows as flows_api
     from tidings.aim.api import links, materials, sends, templates
     from tidings.aim.flows import SendFlowRunner
@@ -24,6 +24,7 @@ def load() -> Product:
         routers=(templates.router, materials.router, links.router, sends.router, flows_api.router, public_api.router, links.admin_router,
                  preview.router, cardpage.router),
         receipts=receipts.RECEIPTS,
+        handset=handset.HANDSET,
         # Card parses; and the link goes out as an SMS (through SMS acceptance), so
         # its delivered parts are metered like SMS parts, under product "aim".
         meter_kinds=(PARSE_METRIC, PART_DELIVERED),

@@ -28,6 +28,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from tidings.api.deps import ctx_of
 from tidings.domain.numbers import NumberError, normalize
@@ -121,16 +122,17 @@ async def _messages(request: Request, number: str) -> list[dict]:
     views = [dict(_view(i), at=i.received_at) for i in items] + [_reply_view(r) for r in replies]
     views.sort(key=lambda v: v["at"], reverse=True)
     views = views[:SHOWN]
-    # A received smart-message link becomes a card (a parse on a capable
-    # handset) or a clickable link (docs/smart-messages.md "Virtual phone").
-    from tidings.aim import handset
-
-    await handset.decorate(ctx_of(request), number, views)
+    # A product may show its messages its own way (smart messages: a card, or
+    # a clickable link; docs/smart-messages.md "Virtual phone").
+    ctx = ctx_of(request)
+    for product in ctx.products:
+        if product.handset is not None:
+            await product.handset.decorate(ctx, number, views)
     return views
 
 
-def _page(number: str, messages: list[dict], *, csrf: str, sent: str | None = None, error: str | None = None, to: str = "",
-          text: str = "") -> str:
+def _page(number: str, messages: list[dict], *, csrf: str, assets: dict[str, Markup], sent: str | None = None, error: str | None = None,
+          to: str = "", text: str = "") -> str:
     ports = list(dict.fromkeys(m["source"] for m in messages if m["source"] and m["kind"] != "reply"))
     return TEMPLATES.get_template("phone.html").render(
         number=number,
@@ -144,22 +146,24 @@ def _page(number: str, messages: list[dict], *, csrf: str, sent: str | None = No
         refresh_ms=REFRESH_SECONDS * 1000,
         templates=TEMPLATES,
         csrf=csrf,
-        **_card_assets(),
+        **assets,
     )
 
 
 async def _page_response(request: Request, number: str, status: int = 200, headers: dict[str, str] | None = None, **kw) -> HTMLResponse:
     """The page, with this browser's CSRF token in the form and the cookie."""
     csrf = phone_guard.csrf_token(request)
-    response = HTMLResponse(_page(number, await _messages(request, number), csrf=csrf, **kw), status_code=status, headers=headers)
+    page = _page(number, await _messages(request, number), csrf=csrf, assets=_product_assets(request), **kw)
+    response = HTMLResponse(page, status_code=status, headers=headers)
     phone_guard.set_csrf_cookie(response, csrf)
     return response
 
 
-def _card_assets() -> dict:
-    from tidings.aim.handset import page_assets
-
-    return page_assets()
+def _product_assets(request: Request) -> dict[str, Markup]:
+    """The CSS and scripts the installed products add to the page (Product.handset)."""
+    shown = [p.handset.assets() for p in ctx_of(request).products if p.handset is not None]
+    return {"product_css": Markup("\n".join(a.get("css", "") for a in shown)),
+            "product_js": Markup("\n".join(a.get("js", "") for a in shown))}
 
 
 def _not_a_number(raw: str) -> HTMLResponse:
