@@ -178,3 +178,19 @@ def test_report_limits(server: Server, sender: Sender):
     body = ListAimTemplateReportsRequestBody(tpl_ids=[str(i) for i in range(101)], begin_time="2026-01-01T00:00:00Z", end_time="2026-01-02T00:00:00Z")
     exc = koo_error(lambda: sender.sdk.list_aim_template_reports(ListAimTemplateReportsRequest(body=body)))
     assert "tpl_ids" in exc.error_msg and "100" in exc.error_msg
+
+
+def test_the_template_must_be_active_at_the_handsets_maker(server: Server, sender: Sender):
+    from huaweicloudsdkkoomessage.v1 import UpdatePersonalTemplateStateDataRequest, UpdatePersonalTemplateStateRequest
+
+    task = individual(sender.sdk, [number_of("OPPO"), number_of("XIAOMI")], signs=[sender.signature_name])
+    oppo, xiaomi = task.params  # the parcel card is active at HUAWEI and XIAOMI only
+    refused = gateway(server, oppo.aim_url, oppo.cust_flag, sender.signature_name, "k-1")
+    assert refused["status"] == 6 and "maker" in refused["describe"] and "card_html" not in refused
+    assert gateway(server, xiaomi.aim_url, xiaomi.cust_flag, sender.signature_name, "k-2")["status"] == 0
+    # A template disabled after its links were made: they no longer parse.
+    tpl = plain_template(sender.sdk, ("HUAWEI",))
+    group = resolve_task(sender.sdk, tpl, [{"cust_flag": "g"}], code_type="group", times=5, signs=[sender.signature_name])
+    sender.sdk.update_personal_template_state(UpdatePersonalTemplateStateRequest(tpl_id=tpl, body=UpdatePersonalTemplateStateDataRequest(tpl_state=0)))
+    assert gateway(server, group.params[0].aim_url, number_of("HUAWEI"), sender.signature_name, "k-3")["status"] == 6
+    assert metered(server, sender) == 1

@@ -69,21 +69,22 @@ async def decorate(ctx: Any, number: str, views: list[dict]) -> None:
                 resolved.append((view, match, link))
         if not resolved:
             return
-        done = dict((await session.execute(
-            select(AimParse.link_id, AimParse.status).where(AimParse.link_id.in_({link.id for _, _, link in resolved}), AimParse.mobile == number,
-                                                            AimParse.source.in_({v["msg_id"] for v, _, _ in resolved}))
-        )).all())
+        # What this handset already did with these messages' links (a reload parses nothing).
+        earlier = select(AimParse.link_id, AimParse.source, AimParse.status).where(
+            AimParse.link_id.in_({link.id for _, _, link in resolved}), AimParse.mobile == number,
+            AimParse.source.in_({v["msg_id"] for v, _, _ in resolved}))
+        done = {(link_id, source): status for link_id, source, status in (await session.execute(earlier)).all()}
     shown, todo = [], []
     for view, match, link in resolved:
         view.update(kind="aim", aim_text=_linkified(view.get("body") or "", match, base_url), aim_code=link.code, aim_href=_href(match, base_url))
         if maker is None:
             view["aim_note"] = "This phone cannot show cards: the link opens the card page."
-        elif link.id not in done:
+        elif (link.id, view["msg_id"]) not in done:
             todo.append((view, link))
-        elif done[link.id] == parse.OK:
+        elif done[link.id, view["msg_id"]] == parse.OK:
             shown.append((view, link))
         else:
-            view["aim_note"] = "Card not shown: " + parse.DESCRIBE.get(done[link.id], "")
+            view["aim_note"] = "Card not shown: " + parse.DESCRIBE.get(done[link.id, view["msg_id"]], "")
     if todo:  # first showing of these messages: the handset resolves their links
         async with ctx.db.write() as session:
             for view, link in todo:
