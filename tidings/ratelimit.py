@@ -29,16 +29,10 @@ class Bucket:
         return (n - self.tokens) / self.rate
 
 
-# Smart messages a tenant may send per second (concepts.md §13: <= 1000/s),
-# on top of the SMS parts bucket; a tenant's ``rate_aim_messages_per_second`` overrides it.
-AIM_MESSAGES_PER_SECOND = 1000.0
-
-
 class TenantLimiter:
-    def __init__(self, requests_per_second: float, messages_per_second: float, aim_messages_per_second: float = AIM_MESSAGES_PER_SECOND):
+    def __init__(self, requests_per_second: float, messages_per_second: float):
         self.default_rps = requests_per_second
         self.default_mps = messages_per_second
-        self.default_aim = aim_messages_per_second
         self._buckets: dict[tuple[str, str], Bucket] = {}
 
     def limits_for(self, settings: dict) -> tuple[float, float]:
@@ -67,11 +61,12 @@ class TenantLimiter:
         return self._bucket(tenant_id, "msg", mps, min_capacity=500).take(n, time.monotonic())
 
 
-    def take_aim(self, tenant_id: str, settings: dict, n: int) -> float:
-        """``n`` smart messages (a send task's accepted numbers); burst at most one second's worth,
-        never less than one send-flow chunk (500)."""
-        rate = float(settings.get("rate_aim_messages_per_second") or self.default_aim)
-        return self._bucket(tenant_id, "aim", rate, min_capacity=500).take(n, time.monotonic())
+    def take_units(self, tenant_id: str, unit: str, rate: float, n: int) -> float:
+        """``n`` of a product's own units at ``rate`` a second (smart messages:
+        tidings.aim.sending.take_smart), in a bucket per tenant and unit apart from
+        the message bucket; burst at most one second's worth, never less than one
+        request of 500."""
+        return self._bucket(tenant_id, f"unit:{unit}", rate, min_capacity=500).take(n, time.monotonic())
 
 
 def retry_after_header(wait: float) -> dict[str, str]:

@@ -60,7 +60,7 @@ class TenantSettings(_Strict):
 
     rate_requests_per_second: Rate | None = None
     rate_messages_per_second: Rate | None = None
-    rate_aim_messages_per_second: Rate | None = None  # smart messages; default 1,000 (tidings.ratelimit)
+    rate_aim_messages_per_second: Rate | None = None  # smart messages; default 1,000 (tidings.aim.sending.SMART_PER_SECOND)
     auto_approve: bool | None = None
     international: bool | None = None
     frequency_limits: FrequencyLimits | None = None

@@ -240,7 +240,7 @@ async def _chunk(ctx: AppContext, tenant_id: str, settings: dict, flow_id: str, 
     limiter = ctx.limiter
     for attempt in range(3):
         p = await sending.prepare(ctx, tenant_id, settings, inp.spec(), recipients, support_resolve_count=supported, flow_id=flow_id)
-        await _wait_tokens(partial(limiter.take_aim, tenant_id, settings), p.accepted(True), stop)
+        await _wait_tokens(partial(sending.take_smart, limiter, tenant_id, settings), p.accepted(True), stop)
         await _wait_tokens(partial(limiter.take_messages, tenant_id, settings), p.parts, stop)
         try:
             await sending.commit(ctx, settings, p, also=partial(_mark_sent, mark, p))

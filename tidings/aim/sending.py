@@ -32,6 +32,7 @@ from tidings.domain import send_status
 from tidings.domain.templates import SendTemplate
 from tidings.errors import KooError, invalid, not_found
 from tidings.ids import uuid_id
+from tidings.ratelimit import TenantLimiter
 from tidings.sms import accept
 from tidings.sms.codes import TEMPLATE_NOT_FOUND as SMS_TEMPLATE_NOT_FOUND
 from tidings.sms.queries import load_send_templates
@@ -40,10 +41,20 @@ from tidings.store.models.sms import SmsApp
 from tidings.timeutil import utcnow
 
 SEND_FILING = "aim.send_task"
+# Smart messages a tenant may send per second (concepts.md §13: <= 1000/s), on top of
+# the SMS parts bucket; a tenant's ``rate_aim_messages_per_second`` overrides it.
+SMART_PER_SECOND = 1000.0
 AIM, SMS = "aim", "sms"
 LINK_VARIABLE = "NEWTEXT"
 OPERATION = "aim-send"
 TOGETHER = "the four sms_channel fields must belong together"
+
+
+def take_smart(limiter: TenantLimiter, tenant_id: str, settings: dict, n: int) -> float:
+    """``n`` smart messages (a send task's accepted numbers) from the tenant's
+    bucket: 0.0 when they fit, else the seconds until they would."""
+    rate = float(settings.get("rate_aim_messages_per_second") or SMART_PER_SECOND)
+    return limiter.take_units(tenant_id, "aim", rate, n)
 
 
 @dataclass(frozen=True, slots=True)

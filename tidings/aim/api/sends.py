@@ -110,7 +110,7 @@ async def create_aim_send_task(body: CreateAimSendTask, request: Request, princi
     for attempt in range(3):
         p = await sending.prepare(ctx, principal.tenant_id, principal.settings, spec, recipients)
         smart = p.accepted(True)
-        wait = ctx.limiter.take_aim(principal.tenant_id, principal.settings, smart) if smart else 0.0
+        wait = sending.take_smart(ctx.limiter, principal.tenant_id, principal.settings, smart) if smart else 0.0
         if wait:
             raise KooError(THROTTLED, "The throttling threshold has been reached: too many smart messages per second", 429, retry_after_header(wait))
         try:
