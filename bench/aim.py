@@ -35,6 +35,10 @@ function ``(args) -> None`` and listing it in BENCHES; ``--only`` picks some.
   against the server's database and run by the server's background runner;
   prints the time, the counts and the server's RSS before, at its peak while
   the flow ran and after.  Target: RSS growth < 100 MB.
+* ``cardpage``: the card page's HTML of ``/s/{code}`` in this process (the
+  parcel public template, 100 recipients in turn, the page with its inlined
+  CSS and scripts): what a card-page render costs without HTTP and the
+  (cached) reads.  Target: >= 1,500/s, p99 < 50 ms.
 * ``delivery``: issue 24's handset half against one server (``--backend``):
   links minted by ``create_resolve_task`` (100 individual links per request,
   ``--links``), ``check_mobile_capability`` (100 numbers per request,
@@ -416,6 +420,44 @@ def _plain_body() -> dict:
     return body
 
 
+def bench_cardpage(args: argparse.Namespace) -> None:
+    """The card page's HTML in this process, as ``/s/{code}`` draws it after its
+    (cached) reads: the parcel public template with one of 100 recipients'
+    values, the page with its inlined CSS and scripts."""
+    from markupsafe import Markup
+
+    from tidings.aim import cardpage, public
+    from tidings.aim.preview import resolver
+    from tidings.aim.render import CARD_CSS, CARD_JS
+
+    tpl = public.library()["900000001"]
+    recipients = [dict(tpl.examples, name=f"客户{k:04d}") for k in range(100)]
+    page = cardpage._PAGES.get_template("card_page.html")
+    resolve = resolver({})
+
+    def one(values: dict) -> str:
+        card = render_card(tpl.pages, values, resolve, width=360)
+        return page.render(card=card, title="bench", beacon="/s/x/events", css=Markup(CARD_CSS), js=Markup(CARD_JS),
+                           beacon_js=Markup(cardpage.BEACON_JS))
+
+    for i in range(500):
+        one(recipients[i % 100])
+    n = args.renders // 5
+    times = array("q", [0]) * n
+    clock = time.perf_counter_ns
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    for i in range(n):
+        t0 = clock()
+        one(recipients[i % 100])
+        times[i] = clock() - t0
+    wall = time.perf_counter() - start
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    _timed("cardpage", n, wall, list(times), "pages")
+    print(f"        CPU {cpu / n * 1e6:5.0f} us/page: {n / cpu:6.0f} pages/s per core")
+
+
 BENCHES = {
     "render": bench_render,
     "validate": bench_validate,
@@ -423,6 +465,7 @@ BENCHES = {
     "material": bench_material,
     "send": bench_send,
     "delivery": bench_delivery,
+    "cardpage": bench_cardpage,
     "flow": bench_flow,
 }
 
