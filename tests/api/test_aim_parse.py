@@ -194,3 +194,22 @@ def test_the_template_must_be_active_at_the_handsets_maker(server: Server, sende
     sender.sdk.update_personal_template_state(UpdatePersonalTemplateStateRequest(tpl_id=tpl, body=UpdatePersonalTemplateStateDataRequest(tpl_state=0)))
     assert gateway(server, group.params[0].aim_url, number_of("HUAWEI"), sender.signature_name, "k-3")["status"] == 6
     assert metered(server, sender) == 1
+
+
+def test_card_page_redirects_explains_and_slows_guessing(server: Server, sender: Sender):
+    with server.admin() as c:
+        assert c.post("/admin/v1/aim/domains", json={"name": "landing.example.com", "kind": "landing"}).status_code == 200
+    task = resolve_task(sender.sdk, PARCEL, [{"cust_flag": number_of("HUAWEI"), "dync_params": {"name": "a", "waybill": "b", "courier": "c", "eta": "d"},
+                                              "custom_url": "https://landing.example.com/p?id=7"}], signs=[sender.signature_name])
+    code = task.params[0].aim_code
+    r = httpx.get(f"{server.url}/s/{code}", follow_redirects=False)
+    assert (r.status_code, r.headers["location"]) == (302, "https://landing.example.com/p?id=7") and "tdv=" in r.headers["set-cookie"]
+    assert report(sender, PARCEL).template_reports[0].expose_pv == 1  # counted on the redirect
+    with httpx.Client(base_url=server.url) as browser:
+        unknown = browser.get("/s/Zz9Zz9Zz")
+        assert unknown.status_code == 404 and "Link not found" in unknown.text and "Traceback" not in unknown.text
+        statuses = [browser.get(f"/s/Nope{i:04d}").status_code for i in range(30)]
+    assert statuses[0] == 404 and 429 in statuses  # 20 guesses, then one a second
+    limited = httpx.get(f"{server.url}/s/Nope9999")
+    assert limited.status_code == 429 and "Too many tries" in limited.text and limited.headers["retry-after"]
+    assert httpx.get(f"{server.url}/s/{code}", follow_redirects=False).status_code == 302  # known codes are not limited
