@@ -213,3 +213,33 @@ def test_card_page_redirects_explains_and_slows_guessing(server: Server, sender:
     limited = httpx.get(f"{server.url}/s/Nope9999")
     assert limited.status_code == 429 and "Too many tries" in limited.text and limited.headers["retry-after"]
     assert httpx.get(f"{server.url}/s/{code}", follow_redirects=False).status_code == 302  # known codes are not limited
+
+
+def _expire(server: Server, code: str) -> None:
+    """Move a link's expiry into the past in the server's database (validity is whole days)."""
+    import asyncio
+
+    from sqlalchemy import update
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from tidings.store.models.aim import AimLink
+
+    async def go() -> None:
+        engine = create_async_engine(server.db_url)
+        async with engine.begin() as conn:
+            await conn.execute(update(AimLink).where(AimLink.code == code).values(expires_at=datetime(2020, 1, 1)))
+        await engine.dispose()
+
+    asyncio.run(go())
+
+
+def test_an_expired_link_neither_shows_nor_parses(server: Server, sender: Sender):
+    number = number_of("HUAWEI")
+    task = individual(sender.sdk, [number], signs=[sender.signature_name])
+    link = task.params[0]
+    _expire(server, link.aim_code)
+    page = httpx.get(f"{server.url}/s/{link.aim_code}")
+    assert page.status_code == 410 and "Link expired" in page.text
+    outcome = gateway(server, link.aim_url, number, sender.signature_name, "e-1")
+    assert outcome["status"] == 2 and "expired" in outcome["describe"]
+    assert detail(sender, task.task_id)[0].resolved_status == "fail" and metered(server, sender) == 0
