@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.callbacks.outbox import enqueue_uplink
@@ -34,11 +35,13 @@ from tidings.context import AppContext
 from tidings.meters import stream as meters
 from tidings.product import UplinkOwner, Uplinks
 from tidings.store import messages as store
+from tidings.store.dialect import is_deadlock
 from tidings.store.models.pipeline import DELIVERED, EXPIRED, FAILED, FINAL
 
 log = logging.getLogger("tidings.dispatch")
 
 DELIVRD = "DELIVRD"
+DEADLOCK_RETRIES = 3
 
 
 def final_status(codes: list[str]) -> tuple[str, str]:
@@ -78,8 +81,19 @@ class Intake:
     async def on_reports(self, reports: Sequence[DeliveryReport]) -> None:
         if not reports:
             return
-        async with self.ctx.db.write() as session:
-            await self._store_reports(session, reports)
+        for attempt in range(1, DEADLOCK_RETRIES + 1):
+            try:
+                async with self.ctx.db.write() as session:
+                    await self._store_reports(session, reports)
+                return
+            except DBAPIError as exc:
+                # PostgreSQL broke a lock cycle by rolling this transaction back:
+                # nothing was stored, so storing again is safe.  Answering the
+                # carrier with an error instead would lose the receipts of every
+                # SMSC that does not redeliver.
+                if not is_deadlock(exc) or attempt == DEADLOCK_RETRIES:
+                    raise
+                log.warning("report batch of %d deadlocked (attempt %d); storing it again", len(reports), attempt)
 
     async def _store_reports(self, session: AsyncSession, reports: Sequence[DeliveryReport]) -> None:
         rows = await store.load_for_reports(session, list({r.message_id for r in reports if r.message_id}))

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
@@ -27,6 +28,11 @@ async def affected(session: AsyncSession, stmt: Executable) -> int:
     """Run an INSERT, UPDATE or DELETE; how many rows it touched.  (Its result is
     a CursorResult, which ``AsyncSession.execute``'s declared type does not say.)"""
     return cast(CursorResult[Any], await session.execute(stmt)).rowcount or 0
+
+
+def is_deadlock(exc: DBAPIError) -> bool:
+    """PostgreSQL chose this transaction as a deadlock's victim (SQLSTATE 40P01)."""
+    return getattr(exc.orig, "sqlstate", None) == "40P01"
 
 
 def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:

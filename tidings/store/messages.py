@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select, update
@@ -208,7 +209,7 @@ async def mark_submitting(session: AsyncSession, ids: list[str], lease_until: da
 async def mark_submitted_alike(session: AsyncSession, ids: list[str], now: datetime) -> None:
     """The common case: every message of the batch accepted, carrier ids not
     needed (the channel's reports name our ids).  One UPDATE per 500."""
-    for chunk in _chunks(ids):
+    for chunk in _chunks(sorted(ids)):
         await session.execute(
             update(M)
             .where(M.c.id.in_(chunk))
@@ -254,10 +255,13 @@ class Outcome:
 
 async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) -> None:
     if outcomes:
+        # In id order, the order the report intake locks them (load_for_reports):
+        # on PostgreSQL a receipt can arrive while its submit is being recorded,
+        # and two transactions locking the same rows in different orders deadlock.
         await session.execute(_RECORD, [
             {"b_id": o.id, "b_status": o.status, "b_next": o.next_attempt_at, "b_code": o.code, "b_desc": (o.desc or "")[:255] or None,
              "b_attempts": o.attempts, "b_submitted": o.submitted_at, "b_reported": o.reported_at, "b_carrier": o.carrier_ids}
-            for o in outcomes
+            for o in sorted(outcomes, key=attrgetter("id"))
         ])
 
 
