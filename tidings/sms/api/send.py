@@ -29,7 +29,7 @@ import hashlib
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from tidings.api.deps import Principal, ctx_of, tenant_principal
@@ -118,7 +118,7 @@ async def _send(
     channel_field: str,
     task_name: str | None,
     extend: str | None,
-) -> dict:
+) -> Response:
     ctx = ctx_of(request)
     _check_common(task_name, extend)
     idem = _idempotency(request, operation, body)
@@ -128,7 +128,7 @@ async def _send(
         async with ctx.db.read() as session:
             prior = await store.idempotent_answer(session, principal.tenant_id, idem[0])
         if prior is not None:
-            return accept.replay(prior, operation, idem[1])
+            return _json(accept.replay(prior, operation, idem[1]))
 
     p = await accept.plan(ctx, principal.tenant_id, principal.settings, groups, channel_num, channel_field)
     parts = p.tentative_parts
@@ -148,11 +148,18 @@ async def _send(
         respond=accept.response_body,
     )
     wake(ctx)
-    return answer
+    return _json(answer)
+
+
+def _json(body: dict) -> Response:
+    # Encoded directly: FastAPI's default path validates and serializes the
+    # dict of 500 results in Python and then json.dumps it (~4 ms a request
+    # measured, against ~0.03 ms here; docs/performance.md).
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
 @router.post("/v1/aim/sms/messages")
-async def send_aim_batch_messages(body: SmsTaskReq, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
+async def send_aim_batch_messages(body: SmsTaskReq, request: Request, principal: Principal = Depends(tenant_principal)) -> Response:
     groups = [accept.Group(body.template_id, list(body.to), list(body.template_params), "template_id")]
     return await _send(request, principal, "messages", body, groups, body.channel_num, "channel_num", body.task_name, body.extend)
 
@@ -160,7 +167,7 @@ async def send_aim_batch_messages(body: SmsTaskReq, request: Request, principal:
 @router.post("/v1/aim/sms/diff-messages")
 async def send_aim_batch_different_messages(
     body: SmsMultiTemplateTaskRequestBody, request: Request, principal: Principal = Depends(tenant_principal)
-) -> dict:
+) -> Response:
     groups = [
         accept.Group(c.template_id, list(c.to), list(c.template_params), f"sms_content[{i}].template_id") for i, c in enumerate(body.sms_content)
     ]
