@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.callbacks import formats, registrations
 from tidings.callbacks.policy import CallbackSettings
-from tidings.store.dialect import chunks
+from tidings.store.dialect import chunks, executemany
 from tidings.store.models.callbacks import CallbackOutbox, CallbackSubject, OutboxStatus
 from tidings.timeutil import utcnow
 
@@ -76,10 +76,12 @@ async def _insert(session: AsyncSession, rows: list[dict[str, Any]], subjects: l
     # in C, asyncpg's pipelined), not ``.values(rows)``: compiling a fresh
     # 1000-row VALUES statement per call costs more than the insert itself
     # (measured: ~5k rows/s that way against ~25k rows/s, both backends).
-    if rows:
-        await session.execute(insert(CallbackOutbox.__table__), rows)
-    if subjects:
-        await session.execute(insert(CallbackSubject.__table__), subjects)
+    await executemany(session, _OUTBOX, rows)
+    await executemany(session, _SUBJECTS, subjects)
+
+
+_OUTBOX = insert(CallbackOutbox.__table__)
+_SUBJECTS = insert(CallbackSubject.__table__)
 
 
 async def enqueue_aim_receipts(session: AsyncSession, tenant_id: str, callback_type: str, items: list[dict[str, Any]]) -> int:

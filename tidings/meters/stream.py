@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings.store.dialect import dialect_insert
+from tidings.store.dialect import built_once, dialect_insert, executemany
 from tidings.store.models.pipeline import MeterEvent as MeterRow
 from tidings.timeutil import utcnow
 
@@ -70,8 +70,11 @@ async def record(session: AsyncSession, events: Sequence[MeterEvent]) -> None:
         }
         for e in events
     ]
-    stmt = _insert(session).on_conflict_do_nothing(index_elements=["metric", "source_id"])
-    await session.execute(stmt, rows)
+    await executemany(session, built_once(session, "meter_events", _append), rows)
+
+
+def _append(session: AsyncSession) -> Any:
+    return _insert(session).on_conflict_do_nothing(index_elements=["metric", "source_id"])
 
 
 async def usage(session: AsyncSession, tenant_id: str, metric: str, since: datetime | None = None) -> int:

@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.store.db import Database
-from tidings.store.dialect import affected, chunks, dialect_insert
+from tidings.store.dialect import affected, built_once, chunks, dialect_insert, executemany
 from tidings.store.models.pipeline import CarrierId
 from tidings.store.models.smpp import ParkedReceipt
 from tidings.timeutil import utcnow
@@ -46,11 +46,15 @@ async def save(session: AsyncSession, channel: str, rows: Sequence[tuple[str, st
         return
     latest = {c: (m, s) for c, m, s in rows}  # one row per id and statement (PostgreSQL)
     values = [{"channel": channel, "carrier_id": c, "message_id": m, "seq": s, "created_at": now} for c, (m, s) in latest.items()]
-    ins = dialect_insert(session, _IDS)
-    stmt = ins.on_conflict_do_update(index_elements=["channel", "carrier_id"], set_={
-        "message_id": ins.excluded.message_id, "seq": ins.excluded.seq, "created_at": ins.excluded.created_at})
+    stmt = built_once(session, "carrier_ids", _upsert)
     for chunk in chunks(values, CHUNK):
-        await session.execute(stmt, chunk)
+        await executemany(session, stmt, chunk)
+
+
+def _upsert(session: AsyncSession) -> Any:
+    ins = dialect_insert(session, _IDS)
+    return ins.on_conflict_do_update(index_elements=["channel", "carrier_id"], set_={
+        "message_id": ins.excluded.message_id, "seq": ins.excluded.seq, "created_at": ins.excluded.created_at})
 
 
 class CarrierIdStore:

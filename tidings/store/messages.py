@@ -20,7 +20,7 @@ from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.domain.frequency import Counter
-from tidings.store.dialect import affected, chunks, dialect_insert, is_postgres
+from tidings.store.dialect import affected, built_once, chunks, dialect_insert, executemany, is_postgres
 from tidings.store.models.pipeline import (
     EXPIRED,
     IN_FLIGHT,
@@ -52,8 +52,10 @@ async def insert_accepted(session: AsyncSession, task: dict, messages: list[dict
     await session.execute(SendTask.__table__.insert().values(task))
     # executemany: one cached statement (the drivers batch it), instead of
     # compiling a 500-row VALUES list per request.
-    if messages:
-        await session.execute(M.insert(), messages)
+    await executemany(session, _INSERT, messages)
+
+
+_INSERT = M.insert()
 
 
 async def lock_tenant_sends(session: AsyncSession, tenant_id: str) -> None:
@@ -101,13 +103,16 @@ async def save_counters(session: AsyncSession, tenant_id: str, counters: dict[tu
         }
         for (scope, number), c in counters.items()
     ]
+    await executemany(session, built_once(session, "save_counters", _counters_upsert), rows)
+
+
+def _counters_upsert(session: AsyncSession) -> Any:
     stmt = dialect_insert(session, FrequencyCounter.__table__)
     ex = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["tenant_id", "scope", "number"],
         set_={k: getattr(ex, k) for k in ("minute_window", "minute_count", "hour_window", "hour_count", "day_window", "day_count")},
     )
-    await session.execute(stmt, rows)
 
 
 async def prune_counters(session: AsyncSession, before_day_window: int) -> int:
@@ -258,7 +263,7 @@ async def record_outcomes(session: AsyncSession, outcomes: Sequence[Outcome]) ->
         # In id order, the order the report intake locks them (load_for_reports):
         # on PostgreSQL a receipt can arrive while its submit is being recorded,
         # and two transactions locking the same rows in different orders deadlock.
-        await session.execute(_RECORD, [
+        await executemany(session, _RECORD, [
             {"b_id": o.id, "b_status": o.status, "b_next": o.next_attempt_at, "b_code": o.code, "b_desc": (o.desc or "")[:255] or None,
              "b_attempts": o.attempts, "b_submitted": o.submitted_at, "b_reported": o.reported_at, "b_carrier": o.carrier_ids}
             for o in sorted(outcomes, key=attrgetter("id"))
@@ -423,7 +428,7 @@ class ReportUpdate:
 
 async def record_reports(session: AsyncSession, updates: Sequence[ReportUpdate]) -> None:
     if updates:
-        await session.execute(_REPORT, [
+        await executemany(session, _REPORT, [
             {"b_id": u.id, "b_status": u.status, "b_code": u.code, "b_desc": u.desc, "b_reported": u.reported_at, "b_parts": u.part_reports,
              "b_next": u.next_attempt_at}
             for u in updates
