@@ -1,0 +1,75 @@
+"""store.dialect.executemany writes exactly what SQLAlchemy's own executemany
+writes (the same stored text of datetimes and JSON on SQLite, constants and
+repeated parameters of an UPDATE), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import bindparam, func, select, text, update
+
+from tests.conftest import backend_params, require_pg
+from tests.support.harness import create_pg_database, drop_pg_database
+from tidings.store import dialect
+from tidings.store.db import Database
+from tidings.store.dialect import executemany
+from tidings.store.migrate import upgrade
+from tidings.store.models.pipeline import Message
+
+M = Message.__table__
+NOW = datetime(2026, 12, 2, 8, 0, 0)  # no microseconds: the text form must still be SQLAlchemy's
+LATER = datetime(2026, 12, 2, 8, 0, 1, 250000)
+
+_UPDATE = (
+    update(M)
+    .where(M.c.id == bindparam("b_id"))
+    .values(status="delivered", part_reports=bindparam("b_parts", type_=M.c.part_reports.type), reported_at=bindparam("b_at"),
+            submitted_at=func.coalesce(M.c.submitted_at, bindparam("b_at")))
+)
+
+
+@pytest.fixture(params=backend_params())
+def db_url(request):
+    if request.param == "postgresql":
+        require_pg()
+        url = create_pg_database()
+    else:
+        url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp(prefix='tidings-many-')) / 'm.db'}"
+    upgrade(url)
+    yield url
+    if request.param == "postgresql":
+        drop_pg_database(url)
+
+
+def _row(mid: str) -> dict:
+    return {"id": mid, "tenant_id": "t1", "task_id": "task", "product": "sms", "app_id": None, "signature_id": None, "signature": "示例",
+            "template_id": None, "channel": "sandbox", "channel_num": "106900010001", "number": "8613800138000", "to": "13800138000",
+            "text": "【示例】hello", "parts": 1, "extend": None, "status": "queued", "status_code": None, "status_desc": None, "attempts": 0,
+            "next_attempt_at": NOW, "expires_at": LATER, "created_at": NOW, "submitted_at": None, "reported_at": None,
+            "carrier_ids": ["c1", "c2"], "part_reports": None}
+
+
+async def test_rows_are_stored_as_sqlalchemy_stores_them(db_url):
+    db = Database(db_url)
+    try:
+        async with db.write() as session:
+            await session.execute(M.insert(), [_row("general-1"), _row("general-2")])
+            await executemany(session, M.insert(), [_row("fast-1"), _row("fast-2")])
+            parts = [{"seq": 1, "status": "DELIVRD"}]
+            await session.execute(_UPDATE, [{"b_id": "general-1", "b_parts": parts, "b_at": LATER}])
+            await executemany(session, _UPDATE, [{"b_id": "fast-1", "b_parts": parts, "b_at": LATER}])
+        # Both took the fast path (a statement it cannot plan falls back to the general one).
+        name = db.engine.dialect.name
+        assert [p is not None for (stmt, d, _), p in dialect._plans.items() if stmt is _UPDATE and d == name] == [True]
+        async with db.read() as session:
+            cols = ", ".join(f'CAST("{c.name}" AS TEXT)' for c in M.columns if c.name != "id")
+            raw = {r[0]: tuple(r[1:]) for r in await session.execute(text(f"SELECT id, {cols} FROM messages"))}
+            typed = {r.id: r for r in await session.execute(select(M))}
+        assert raw["fast-1"] == raw["general-1"] and raw["fast-2"] == raw["general-2"]
+        assert typed["fast-1"].submitted_at == LATER and typed["fast-1"].status == "delivered" and typed["fast-1"].part_reports == parts
+        assert typed["fast-2"].created_at == NOW and typed["fast-2"].carrier_ids == ["c1", "c2"]
+    finally:
+        await db.dispose()
