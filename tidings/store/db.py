@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -21,11 +22,12 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        json = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
         if self.is_sqlite:
-            self.engine: AsyncEngine = create_async_engine(url, echo=echo)
+            self.engine: AsyncEngine = create_async_engine(url, echo=echo, **json)
             _sqlite_tuning(self.engine)
         else:
-            self.engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+            self.engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, **json)
         self._write_engine = self.engine.execution_options(tidings_write=True)
         self._read = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write = async_sessionmaker(self._write_engine, expire_on_commit=False)
@@ -52,6 +54,13 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _json_dumps(value: object) -> str:
+    # JSON columns (receipt batches of 500 in the outbox, part reports, carrier
+    # ids) through orjson rather than the json module: the same documents, a
+    # tenth of the CPU.  Non-string keys are written as strings, as json does.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _sqlite_tuning(engine: AsyncEngine) -> None:
