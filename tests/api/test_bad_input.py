@@ -79,7 +79,7 @@ def test_settings_stored_before_the_checks_are_read_tolerantly(server: Server, t
     from tidings.context import AppContext
     from tidings.store.models.core import Tenant
 
-    bad = {"x": 2**64, "rate_requests_per_second": "fast", "frequency_limits": {"code": {"per_minute": -1}}, "auto_approve": True}
+    bad = {"x": 2**64, "y": "\ud800", "rate_requests_per_second": "fast", "frequency_limits": {"code": {"per_minute": -1}}, "auto_approve": True}
 
     async def write_old_row() -> None:
         ctx = AppContext.build(Settings(data_dir=server.data_dir, database_url=server.db_url))

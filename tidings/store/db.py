@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 
 import orjson
@@ -22,12 +23,12 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        json = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+        codec = {"json_serializer": _json_dumps, "json_deserializer": _json_loads}
         if self.is_sqlite:
-            self.engine: AsyncEngine = create_async_engine(url, echo=echo, **json)
+            self.engine: AsyncEngine = create_async_engine(url, echo=echo, **codec)
             _sqlite_tuning(self.engine)
         else:
-            self.engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, **json)
+            self.engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, **codec)
         self._write_engine = self.engine.execution_options(tidings_write=True)
         self._read = async_sessionmaker(self.engine, expire_on_commit=False)
         self._write = async_sessionmaker(self._write_engine, expire_on_commit=False)
@@ -60,7 +61,23 @@ def _json_dumps(value: object) -> str:
     # JSON columns (receipt batches of 500 in the outbox, part reports, carrier
     # ids) through orjson rather than the json module: the same documents, a
     # tenth of the CPU.  Non-string keys are written as strings, as json does.
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    # orjson refuses what the json module wrote before it was used here, and
+    # what validation now refuses but old rows may hold (integers past 64 bits,
+    # lone surrogates): those few documents go through json as they always did.
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(value)
+
+
+def _json_loads(text: str | bytes) -> object:
+    # Rows written by the json module may carry escapes orjson will not read
+    # (a lone surrogate such as "\ud800"); reading them must not fail (issue 20
+    # #2: one such tenant made every tenant list answer 500).
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _sqlite_tuning(engine: AsyncEngine) -> None:
