@@ -34,10 +34,10 @@ $(STAMP): pyproject.toml
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check uv 2>/dev/null || echo "setup: uv is not available, pip will do (slower)"; }
 	@if test -x $(BIN)/uv; then \
 	  echo "setup: installing Tidings and its dependencies with uv"; \
-	  $(BIN)/uv pip install --python $(BIN)/python -e '.[test]'; \
+	  $(BIN)/uv pip install --python $(BIN)/python -e '.[test,bench]'; \
 	else \
 	  echo "setup: installing Tidings and its dependencies with pip (a minute or two)"; \
-	  $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -e '.[test]'; \
+	  $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -e '.[test,bench]'; \
 	fi
 	@touch $@
 	@echo "setup: done"

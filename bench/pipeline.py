@@ -616,6 +616,8 @@ def main() -> None:
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     args.latency = tuple(float(x) for x in args.latency_ms.split(","))
+    if args.profile:
+        stages.py_spy()  # before any server starts: say how to install it when it is missing
 
     head = sitting.baseline(args.code, "HEAD") if args.code else sitting.current()
     base = sitting.baseline(args.baseline) if args.baseline else None

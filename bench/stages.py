@@ -121,13 +121,20 @@ def top(samples, n: int = 20) -> tuple[list[tuple[str, float]], list[tuple[str, 
             [(name, c / total) for name, c in incl.most_common(n)])
 
 
+def py_spy() -> str:
+    """py-spy's executable, or exit saying how to install it (the ``bench`` extra)."""
+    exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(exe).exists():
+        raise SystemExit("--profile needs py-spy, the bench extra: `make setup` installs it, "
+                         "or .venv/bin/pip install -e '.[bench]' (py-spy alone: .venv/bin/pip install py-spy)")
+    return exe
+
+
 class Profiler:
     """py-spy recording one process tree until ``stop()``."""
 
     def __init__(self, pid: int, out: Path, rate: int = 100) -> None:
-        exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-        if not Path(exe).exists():
-            raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
+        exe = py_spy()
         self.out = out
         self.proc = subprocess.Popen([exe, "record", "--pid", str(pid), "--subprocesses", "--nonblocking", "--rate", str(rate),
                                       "--format", "raw", "--full-filenames", "--threads", "--output", str(out)],
