@@ -101,7 +101,7 @@ async def bench_channel(port: int, window: int, n: int, batch: int = 500, db=Non
     ch = SmppChannel(SmppConfig(name=name, port=port, system_id="bench", password="pw", window=window), matcher=matcher)
     await ch.start(sink)
     await ch.wait_bound(10)
-    msgs = [OutboundMessage(str(i), "t", "10690000", "8613800138000", f"【华为云】验证码{i:06d}", 1) for i in range(n)]
+    msgs = [OutboundMessage(str(i), "t", "10690000", "8613800138000", f"【华为云】验证码{i:06d}", 1, "sms") for i in range(n)]
     start = time.perf_counter()
     cpu0 = time.process_time()
     # The pipeline hands over batches; keep a few in flight so the window stays full.

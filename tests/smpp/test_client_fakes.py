@@ -33,7 +33,7 @@ class Events:
 
 
 def msg(i, text="hello", dest="8613800138000"):
-    return OutboundMessage(str(i), "t1", "10690000", dest, text, sms_text.count_parts(text)[1])
+    return OutboundMessage(str(i), "t1", "10690000", dest, text, sms_text.count_parts(text)[1], "sms")
 
 
 async def channel(smsc, events=None, **kw):

@@ -136,7 +136,7 @@ async def test_channel_with_db_matcher_matches_early_and_late_receipts(db):
         ch = SmppChannel(SmppConfig(name="dbm", port=smsc.port, window=20), matcher=DbReceiptMatcher(CarrierIdStore(db, "dbm")))
         await ch.start(events)
         assert await ch.wait_bound(5)
-        msgs = [OutboundMessage(f"m{i}", "t", "10690000", "8613800138000", f"code {i}", 1) for i in range(60)]
+        msgs = [OutboundMessage(f"m{i}", "t", "10690000", "8613800138000", f"code {i}", 1, "sms") for i in range(60)]
         results = await ch.submit(msgs)
         assert all(r.ok for r in results)
         assert await wait_until_async(lambda: len({r.message_id for r in events.reports}) == 60)
@@ -154,7 +154,7 @@ async def test_receipts_after_restart_match_ids_from_the_last_run(db):
         ch1 = SmppChannel(SmppConfig(name="restart", port=smsc.port), matcher=DbReceiptMatcher(CarrierIdStore(db, "restart")))
         await ch1.start(Events())
         assert await ch1.wait_bound(5)
-        results = await ch1.submit([OutboundMessage(f"r{i}", "t", "10690000", "8613800138000", "hi", 1) for i in range(5)])
+        results = await ch1.submit([OutboundMessage(f"r{i}", "t", "10690000", "8613800138000", "hi", 1, "sms") for i in range(5)])
         assert all(r.ok for r in results)
         held = [r.carrier_message_ids[0] for r in results]
         await store_ids(db, "restart", [(r.carrier_message_ids[0], r.message_id, 1) for r in results])

@@ -63,7 +63,7 @@ class Events:
 
 
 def msg(i, text, source="10690000"):
-    return OutboundMessage(str(i), "t1", source, "8613800138000", text, sms_text.count_parts(text)[1])
+    return OutboundMessage(str(i), "t1", source, "8613800138000", text, sms_text.count_parts(text)[1], "sms")
 
 
 async def start_channel(port, events, **kw):

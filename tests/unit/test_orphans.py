@@ -19,7 +19,7 @@ from tidings.timeutil import utcnow
 def _message(mid: str, channel: str, status: str) -> Message:
     now = utcnow()
     return Message(
-        id=mid, tenant_id="t1", task_id="task", channel=channel, channel_num="106900010001", number="8613800138000",
+        id=mid, tenant_id="t1", task_id="task", product="sms", channel=channel, channel_num="106900010001", number="8613800138000",
         to="13800138000", text="【示例】hello", parts=1, status=status, attempts=0, next_attempt_at=now, created_at=now,
     )
 

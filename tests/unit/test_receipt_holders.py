@@ -28,7 +28,7 @@ def backend(request) -> str:
 
 def _message(mid: str, status: str) -> Message:
     now = utcnow()
-    return Message(id=mid, tenant_id="t1", task_id="task", channel="sandbox", channel_num="106900010001",
+    return Message(id=mid, tenant_id="t1", task_id="task", product="sms", channel="sandbox", channel_num="106900010001",
                    number="8613800138000", to="13800138000", text="【示例】hello", parts=2, status=status, attempts=1,
                    next_attempt_at=now, created_at=now, submitted_at=now,
                    part_reports=[{"seq": 1, "status": "DELIVRD", "desc": "", "at": now.isoformat()}] if mid == "half" else None)

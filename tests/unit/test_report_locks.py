@@ -41,7 +41,7 @@ async def ctx(tmp_path, pg_url):
     async with context.db.write() as session:
         now = utcnow()
         session.add_all([
-            Message(id=mid, tenant_id="t1", task_id="task", channel="smsc", channel_num="106900010001", number="8613800138000",
+            Message(id=mid, tenant_id="t1", task_id="task", product="sms", channel="smsc", channel_num="106900010001", number="8613800138000",
                     to="13800138000", text="【示例】hello", parts=1, status=SUBMITTING, attempts=0, next_attempt_at=now, created_at=now)
             for mid in IDS
         ])

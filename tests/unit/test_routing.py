@@ -33,7 +33,7 @@ def test_carrier_by_prefix(number, carrier):
 
 
 def table(*routes, enabled=None):
-    return RouteTable([Route(id=i + 1, **r) for i, r in enumerate(routes)], enabled)
+    return RouteTable([Route(id=i + 1, **{"product": "sms", **r}) for i, r in enumerate(routes)], enabled)
 
 
 def test_empty_table_means_default_channel():

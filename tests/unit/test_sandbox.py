@@ -27,7 +27,7 @@ class Recorder:
 
 
 def msg(mid: str, number: str, parts: int = 1, attempt: int = 1) -> OutboundMessage:
-    return OutboundMessage(mid, "t", "106900010001", "86" + number, "【测试】hi", parts, attempt=attempt)
+    return OutboundMessage(mid, "t", "106900010001", "86" + number, "【测试】hi", parts, "sms", attempt=attempt)
 
 
 async def test_outcomes_and_receipts_per_part():

@@ -116,7 +116,7 @@ async def test_delete_is_refused_while_messages_are_queued(db):
     now = utcnow()
     async with db.write() as s:
         for i in range(3):
-            s.add(Message(id=f"m{i}", tenant_id=tenant_id, task_id="t", app_id=app_id, signature_id=sig_id, channel="sandbox",
+            s.add(Message(id=f"m{i}", tenant_id=tenant_id, task_id="t", product="sms", app_id=app_id, signature_id=sig_id, channel="sandbox",
                           channel_num="1069", number="8613800138000", to="13800138000", text="x", status=QUEUED, created_at=now))
     async with db.write() as s:
         with pytest.raises(KooError) as exc:

@@ -50,8 +50,9 @@ class ChannelPatch(BaseModel):
 
 class RouteCreate(BaseModel):
     channel: str = Field(min_length=1, max_length=32)
-    # An installed product's name, checked by channels.add_route (the installed list, not a copy here).
-    product: str = Field(default="sms", min_length=1, max_length=16)
+    # An installed product's name, checked by channels.add_route (the installed list, not a copy here);
+    # left out: the first installed product (SMS).
+    product: str | None = Field(default=None, min_length=1, max_length=16)
     prefix: str = Field(default="", max_length=15, pattern=r"^[0-9]*$")
     carrier: Literal["cmcc", "cucc", "ctcc", "cbn"] | None = None
     priority: int = Field(default=DEFAULT_PRIORITY, ge=0, le=10_000)

@@ -42,7 +42,7 @@ class OutboundMessage:
     destination: str  # E.164 digits without '+', e.g. 8613800138000
     text: str  # full text including the 【signature】
     parts: int  # as counted by tidings.domain.sms_text; the channel must split into as many
-    product: str = SMS
+    product: str  # the message's product (messages.product)
     registered_delivery: bool = True
     attempt: int = 1
 

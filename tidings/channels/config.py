@@ -204,9 +204,15 @@ async def list_channels(ctx: AppContext) -> list[dict]:
 # ---- routes --------------------------------------------------------------------
 
 
-async def add_route(ctx: AppContext, *, channel: str, product: str = "sms", prefix: str = "",
+async def add_route(ctx: AppContext, *, channel: str, product: str | None = None, prefix: str = "",
                     carrier: str | None = None, priority: int = DEFAULT_PRIORITY, actor: str = "cli") -> dict:
+    """A route for ``product``'s messages; None (the API and CLI leave it out):
+    the first installed product (tidings.installed lists SMS first)."""
     carrier = carrier or None
+    if product is None:
+        if not ctx.products:
+            raise ConfigError("product", "product must be given: no product is installed")
+        product = ctx.products[0].name
     try:
         check_route(product, prefix, carrier, priority, [p.name for p in ctx.products])
     except RouteError as exc:

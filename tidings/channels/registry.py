@@ -36,7 +36,7 @@ class RouteRequest:
     tenant_id: str
     number: str  # E.164 digits
     channel_num: str  # the sender number
-    product: str = "sms"
+    product: str  # the message's product (messages.product)
 
 
 Router = Callable[[RouteRequest], "str | None"]

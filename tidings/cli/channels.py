@@ -157,7 +157,7 @@ def route_add(
     channel: str,
     prefix: str = typer.Option("", help="Destination prefix, E.164 digits without + (e.g. 86)"),
     carrier: str = typer.Option(None, help="cmcc | cucc | ctcc | cbn (by number segment)"),
-    product: str = typer.Option("sms", help="The product whose messages it carries: an installed product's name (sms, aim, ...)"),
+    product: str = typer.Option(None, help="The product whose messages it carries: an installed product's name (default: the first installed, sms)"),
     priority: int = typer.Option(DEFAULT_PRIORITY, help="Lower is tried first; equal priorities: more specific first"),
 ) -> None:
     from tidings.channels import config as channels

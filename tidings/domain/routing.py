@@ -56,7 +56,7 @@ class RouteError(ValueError):
 @dataclass(frozen=True, slots=True)
 class Route:
     channel: str
-    product: str = "sms"
+    product: str  # an installed product's name (Product.name): routes name their product explicitly
     prefix: str = ""  # destination prefix, E.164 digits without '+'
     carrier: str | None = None  # cmcc | cucc | ctcc | cbn
     priority: int = DEFAULT_PRIORITY

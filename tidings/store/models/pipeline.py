@@ -92,7 +92,7 @@ class Message(Base):
     id: Mapped[str] = mapped_column(String(50), primary_key=True)  # msg_id
     tenant_id: Mapped[str] = mapped_column(String(32))
     task_id: Mapped[str] = mapped_column(String(50))
-    product: Mapped[str] = mapped_column(String(16), default="sms")
+    product: Mapped[str] = mapped_column(String(16))  # Product.name, always written by the product's acceptance
     app_id: Mapped[str | None] = mapped_column(String(50))
     signature_id: Mapped[str | None] = mapped_column(String(50))
     signature: Mapped[str] = mapped_column(String(32), default="")  # the name shown in 【】

@@ -66,7 +66,7 @@ class ChannelRoute(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     channel: Mapped[str] = mapped_column(ForeignKey("channels.name", ondelete="CASCADE"), index=True)
-    product: Mapped[str] = mapped_column(String(16), default="sms")
+    product: Mapped[str] = mapped_column(String(16))  # Product.name
     prefix: Mapped[str] = mapped_column(String(15), default="")
     carrier: Mapped[str | None] = mapped_column(String(8))
     priority: Mapped[int] = mapped_column(Integer, default=100)
