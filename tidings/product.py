@@ -89,9 +89,10 @@ class MeterDelivered(Protocol):
 class Handset:
     """What this product shows on the virtual phone (tidings/web/phone.py):
     ``decorate(ctx, number, views)`` turns views of received messages into the
-    product's own (a ``kind`` rendered by ``phone_msg_<kind>.html``), and
-    ``assets()`` gives the CSS and script the page adds (``{"css": ..., "js": ...}``,
-    markup the product vouches for)."""
+    product's own: it sets ``kind`` and ``html``, the message's list item
+    (``<li class="msg" data-msg-id=...>``) rendered from the product's own
+    templates; ``assets()`` gives the CSS and script the page adds
+    (``{"css": ..., "js": ...}``).  Both are markup the product vouches for."""
 
     decorate: Callable[[AppContext, str, list[dict]], Awaitable[None]]
     assets: Callable[[], Mapping[str, str]]

@@ -13,9 +13,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
@@ -26,6 +28,12 @@ from tidings.store.models.aim import AimLink, AimParse
 
 LINK = re.compile(r"(https?://)?([A-Za-z0-9][A-Za-z0-9.-]*(?::\d{1,5})?)/s/([A-Za-z0-9]{3,16})")
 WIDTH = 320
+# The phone's list item for a smart message (templates/phone_msg_aim.html), with the phone page's whitespace rules.
+_ITEMS = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html"]),
+                     trim_blocks=True, lstrip_blocks=True)
+PHONE_CSS = """  .msg.aim .aim-card-box { margin: 6px 0; }
+  .aim-toggle { border: 0; background: none; color: var(--accent); font: inherit; font-size: 13px; padding: 0; cursor: pointer; }
+  .aim-note { font-size: 12px; color: var(--muted); margin-bottom: 4px; }"""
 
 TOGGLE_JS = """(function(){"use strict";var shown={};
 function apply(li){var c=li.querySelector('.aim-card-box'),o=li.querySelector('.aim-original'),b=li.querySelector('[data-toggle]');
@@ -40,7 +48,7 @@ if(window.tidingsBeacon)window.tidingsBeacon.expose(root);}};})();"""
 
 def page_assets() -> dict[str, Markup]:
     """CSS and scripts the phone page adds for cards."""
-    return {"css": Markup(CARD_CSS), "js": Markup(CARD_JS + "\n" + cardpage.BEACON_JS + "\n" + TOGGLE_JS)}
+    return {"css": Markup(PHONE_CSS + "\n" + CARD_CSS), "js": Markup(CARD_JS + "\n" + cardpage.BEACON_JS + "\n" + TOGGLE_JS)}
 
 
 def _href(match: re.Match, base_url: str) -> str:
@@ -55,7 +63,16 @@ def _linkified(body: str, match: re.Match, base_url: str) -> Markup:
 
 
 async def decorate(ctx: Any, number: str, views: list[dict]) -> None:
-    """Turn the received SMS views carrying one of our links into ``aim`` views."""
+    """Turn the received SMS views carrying one of our links into ``aim`` views,
+    each with its list item (``html``)."""
+    await _decorate(ctx, number, views)
+    item = _ITEMS.get_template("phone_msg_aim.html")
+    for view in views:
+        if view.get("kind") == "aim":
+            view["html"] = Markup(item.render(m=view, number=number))
+
+
+async def _decorate(ctx: Any, number: str, views: list[dict]) -> None:
     found = [(v, m) for v in views if v.get("kind") == "sms" and (m := LINK.search(v.get("body") or ""))]
     if not found:
         return

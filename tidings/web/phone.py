@@ -10,10 +10,12 @@ address (``TIDINGS_PHONE_PAGES`` decides otherwise); off, they answer 404.
 The reply form is guarded against cross-site posts and floods
 (:mod:`tidings.web.phone_guard`).
 
-Each message is rendered by a partial chosen by its kind
-(``phone_msg_<kind>.html``, ``sms`` when the item has no kind) so later
-products (cards, video messages, service-account profiles) add a template
-instead of touching this page.  The list refreshes itself every few seconds
+A message shows as the text the handset got (``phone_msg_sms.html``; the
+handset's replies ``phone_msg_reply.html``) unless a product's
+``Product.handset`` recognises it: its ``decorate`` then gives the list item
+(``html``, rendered from the product's own templates: smart messages' cards in
+tidings/aim/templates/), so later products (video messages, service-account
+profiles) add their rendering without touching this page.  The list refreshes itself every few seconds
 by fetching ``/phone/{number}/messages`` (an HTML fragment); the reply box is
 a plain form, so the page works without JavaScript too.
 """
