@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tidings.context import AppContext
 from tidings.store import tenants as store
 from tidings.store.models.core import ROLE_MEMBER, ROLE_OPERATOR, ROLE_TENANT_ADMIN, AccessKey, Tenant, User
-from tidings.tenant_settings import TenantSettings, merged, readable
+from tidings.tenant_settings import ProductSettings
 
 PLATFORM_TENANT = "tidings-operators"
 
@@ -39,7 +39,7 @@ async def create_tenant(
     async with ctx.db.write() as session:
         if await store.tenant_by_name(session, name):
             raise AccountError(f"tenant {name!r} already exists")
-        tenant = await store.create_tenant(session, name, settings=TenantSettings.model_validate(settings or {}).stored())
+        tenant = await store.create_tenant(session, name, settings=ctx.tenant_settings.parse(settings or {}).stored())
         user = await store.create_user(session, tenant, admin_name, [ROLE_TENANT_ADMIN], password)
         ak, sk = await store.create_key(session, ctx.box, user, "created with the tenant")
         await store.audit(session, actor="system", action="tenant.create", object_type="tenant", object_id=tenant.id, tenant_id=tenant.id)
@@ -117,17 +117,17 @@ async def list_tenants(ctx: AppContext) -> list[dict]:
         rows = (await session.execute(select(Tenant).order_by(Tenant.created_at))).scalars().all()
     return [
         {"tenant_id": t.id, "name": t.name, "project_id": t.project_id, "status": t.status, "platform": t.is_platform,
-         "settings": readable(t.settings)}
+         "settings": ctx.tenant_settings.readable(t.settings)}
         for t in rows
     ]
 
 
-async def update_tenant_settings(ctx: AppContext, tenant_id: str, patch: TenantSettings, actor: str) -> dict | None:
+async def update_tenant_settings(ctx: AppContext, tenant_id: str, patch: ProductSettings, actor: str) -> dict | None:
     async with ctx.db.write() as session:
         tenant = await session.get(Tenant, tenant_id)
         if tenant is None:
             return None
-        tenant.settings = merged(tenant.settings, patch)
+        tenant.settings = ctx.tenant_settings.merged(tenant.settings, patch)
         await store.audit(session, actor=actor, action="tenant.settings", object_type="tenant", object_id=tenant_id, tenant_id=tenant_id,
                           detail=patch.changes())
         return dict(tenant.settings)

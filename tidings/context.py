@@ -17,6 +17,7 @@ from tidings.ratelimit import TenantLimiter
 from tidings.review import DecisionHooks, LinksHook
 from tidings.security import SecretBox
 from tidings.store.db import Database
+from tidings.tenant_settings import SettingsSchema
 
 if TYPE_CHECKING:
     from tidings.channels.registry import ChannelRegistry
@@ -41,6 +42,8 @@ class AppContext:
     products: Sequence[Product] = ()
     review_hooks: DecisionHooks = field(default_factory=dict)
     review_links: Mapping[str, LinksHook] = field(default_factory=dict)
+    # A tenant's settings: the shared keys and the products' (Product.tenant_settings).
+    tenant_settings: SettingsSchema = field(default_factory=SettingsSchema)
     # Set by the send path after a commit so this process's dispatchers start at once.
     dispatch_wake: asyncio.Event = field(default_factory=asyncio.Event)
     # The channels this process knows and its routes (tidings.channels.setup.build_registry, at start-up).
@@ -66,4 +69,5 @@ class AppContext:
             products=tuple(products),
             review_hooks=dict(review_hooks or {}),
             review_links=dict(review_links or {}),
+            tenant_settings=SettingsSchema([p.tenant_settings for p in products if p.tenant_settings is not None]),
         )

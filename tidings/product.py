@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from tidings.meters.stream import MeterEvent
     from tidings.review import DecisionHook, LinksHook
     from tidings.runtime import Service
+    from tidings.tenant_settings import ProductSettings
     from tidings.timeutil import TimeFormat
 
 
@@ -129,6 +130,9 @@ class Product:
     uplinks: Uplinks | None = None
     # What it shows on the virtual phone beyond a message's text (smart messages: cards).
     handset: Handset | None = None
+    # The keys it adds to a tenant's settings (a model of optional fields; names
+    # unique across products), validated and stored with the shared ones.
+    tenant_settings: type[ProductSettings] | None = None
     # Outbox kind -> how a row of that kind becomes a request body, for kinds
     # only this product writes (the shared AIM kinds live in callbacks/formats.py).
     callback_renderers: Mapping[str, Renderer] = field(default_factory=dict)

@@ -52,7 +52,6 @@ from tidings.sms import accept
 from tidings.store.dialect import affected, is_postgres
 from tidings.store.models.aim_send import FLOW_CHUNK, AimSendFlow, AimSendFlowChunk
 from tidings.store.models.core import Tenant
-from tidings.tenant_settings import readable
 from tidings.timeutil import utcnow
 
 log = logging.getLogger("tidings.aim.flows")
@@ -176,7 +175,7 @@ async def run(ctx: AppContext, flow_id: str, holder: str, stop: asyncio.Event | 
     async with ctx.db.read() as session:
         flow = (await session.execute(select(F).where(F.c.id == flow_id))).one()
         tenant = await session.get(Tenant, flow.tenant_id)
-        settings = readable(tenant.settings if tenant else {})
+        settings = ctx.tenant_settings.readable(tenant.settings if tenant else {})
     raw = flow.spec
     inp = FlowInput(task_name=raw["task_name"], tpl_id=raw["tpl_id"], channel=sending.SmsChannel(**raw["channel"]), fallback=flow.fallback,
                     mobiles=(), days=raw["days"], sms_params=raw["sms_params"], dync_params=raw["dync_params"])

@@ -15,6 +15,7 @@ def load() -> Product:
     from tidings.aim.parse import METRIC as PARSE_METRIC
     from tidings.aim.public import admin as public_admin
     from tidings.aim.public import api as public_api
+    from tidings.aim.settings import AimSettings
     from tidings.aim.sweeper import MaterialSweeper
     from tidings.meters.stream import per_part
     from tidings.sms.codes import PART_DELIVERED
@@ -25,6 +26,7 @@ def load() -> Product:
                  preview.router, cardpage.router),
         receipts=receipts.RECEIPTS,
         handset=handset.HANDSET,
+        tenant_settings=AimSettings,
         # Card parses; and the link goes out as an SMS (through SMS acceptance), so
         # its delivered parts are metered like SMS parts, under product "aim".
         meter_kinds=(PARSE_METRIC, PART_DELIVERED),

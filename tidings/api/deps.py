@@ -10,7 +10,7 @@ on every process.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from fastapi import Depends, Request
@@ -70,6 +70,8 @@ async def _cached_grant(ctx: AppContext, key: str, load) -> store.KeyGrant | Non
     if not found:
         async with ctx.db.read() as session:
             grant = await load(session)
+        if grant is not None:  # the settings this installation's keys still accept (old rows may hold anything)
+            grant = replace(grant, tenant_settings=ctx.tenant_settings.readable(grant.tenant_settings))
         cache.put(key, grant)
     return grant
 

@@ -44,7 +44,7 @@ from tidings.store.filters import where_given
 from tidings.store.models.core import Tenant
 from tidings.store.models.review import ReviewDecision, ReviewItem
 from tidings.store.tenants import audit
-from tidings.tenant_settings import readable
+from tidings.tenant_settings import SHARED
 from tidings.timeutil import utcnow
 
 __all__ = [
@@ -102,7 +102,7 @@ async def item_for(session: AsyncSession, object_type: str, object_id: str, tena
 
 async def _auto_approve(session: AsyncSession, tenant_id: str) -> bool:
     settings = (await session.execute(select(Tenant.settings).where(Tenant.id == tenant_id))).scalar_one_or_none()
-    return bool(readable(settings).get("auto_approve"))
+    return bool(SHARED.readable(settings).get("auto_approve"))
 
 
 async def submit(

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tidings import ids
 from tidings.security import SecretBox, hash_password, hash_token, verify_password
 from tidings.store.models.core import AccessKey, AuditEvent, AuthToken, Tenant, User
-from tidings.tenant_settings import readable
 from tidings.timeutil import utcnow
 
 Row = TypeVar("Row")
@@ -34,7 +33,7 @@ class KeyGrant:
     tenant_name: str
     project_id: str
     tenant_status: str
-    tenant_settings: dict
+    tenant_settings: dict  # as stored; api/deps keeps what ctx.tenant_settings still accepts
     is_platform: bool
     user_id: str
     user_name: str
@@ -83,7 +82,7 @@ def _grant(tenant: Tenant, user: User, ak: str | None, secret: str | None) -> Ke
         tenant_name=tenant.name,
         project_id=tenant.project_id,
         tenant_status=tenant.status,
-        tenant_settings=readable(tenant.settings),
+        tenant_settings=tenant.settings if isinstance(tenant.settings, dict) else {},
         is_platform=tenant.is_platform,
         user_id=user.id,
         user_name=user.name,
