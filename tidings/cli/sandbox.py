@@ -42,6 +42,7 @@ def numbers() -> None:
 @app.command("inbox")
 def inbox(number: str, limit: int = typer.Option(20, min=1, max=500)) -> None:
     """What a virtual handset received, newest first."""
+    from tidings.channels.sandbox import NAME as SANDBOX
     from tidings.domain.numbers import NumberError, normalize
     from tidings.store.messages import inbox as read_inbox
     from tidings.timeutil import wire_z
@@ -53,7 +54,7 @@ def inbox(number: str, limit: int = typer.Option(20, min=1, max=500)) -> None:
 
     async def go(ctx: AppContext) -> list[dict]:
         async with ctx.db.read() as session:
-            items = await read_inbox(session, e164, limit)
+            items = await read_inbox(session, e164, SANDBOX, limit)
         return [{"msg_id": i.msg_id, "from": i.source, "text": i.text, "time": wire_z(i.received_at), "status": i.status} for i in items]
 
     emit(run(go))

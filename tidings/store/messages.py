@@ -458,14 +458,13 @@ class InboxItem:
     status: str  # DELIVRD / failure code / pending
 
 
-async def inbox(session: AsyncSession, number: str, limit: int = 100) -> list[InboxItem]:
-    """What the sandbox handset ``number`` (E.164 digits) received, newest
-    first: every message handed to the sandbox carrier for it, of any tenant."""
-    from tidings.channels.sandbox.carrier import NAME as SANDBOX
-
+async def inbox(session: AsyncSession, number: str, channel: str, limit: int = 100) -> list[InboxItem]:
+    """What handset ``number`` (E.164 digits) received over ``channel`` (the
+    sandbox carrier's, for the virtual phone), newest first: every message
+    handed to that channel for it, of any tenant."""
     rows = await session.execute(
         select(M.c.id, M.c.channel_num, M.c.signature, M.c.text, M.c.submitted_at, M.c.reported_at, M.c.status, M.c.status_code)
-        .where(M.c.number == number, M.c.channel == SANDBOX, M.c.submitted_at.is_not(None))
+        .where(M.c.number == number, M.c.channel == channel, M.c.submitted_at.is_not(None))
         .order_by(M.c.created_at.desc())
         .limit(limit)
     )

@@ -119,7 +119,7 @@ async def _messages(request: Request, number: str) -> list[dict]:
     from tidings.store.messages import inbox, replies_from
 
     async with ctx_of(request).db.read() as session:
-        items = await inbox(session, number, limit=SHOWN)
+        items = await inbox(session, number, SANDBOX, limit=SHOWN)
         replies = await replies_from(session, number, SANDBOX, limit=SHOWN)
     views = [dict(_view(i), at=i.received_at) for i in items] + [_reply_view(r) for r in replies]
     views.sort(key=lambda v: v["at"], reverse=True)
