@@ -42,6 +42,8 @@ router = APIRouter(include_in_schema=False)
 _HERE = Path(__file__).parent
 BEACON_JS = (_HERE / "static" / "beacon.js").read_text(encoding="utf-8")
 _PAGES = Environment(loader=FileSystemLoader(_HERE / "templates"), autoescape=select_autoescape(["html"]))
+_PAGE = _PAGES.get_template("card_page.html")  # loaded once: no file check per request
+_CSS, _JS, _BEACON_JS = Markup(CARD_CSS), Markup(CARD_JS), Markup(BEACON_JS)
 COOKIE = "tdv"
 COOKIE_AGE = 365 * 24 * 3600
 GUESS_BURST, GUESS_RATE = 20, 1.0
@@ -104,7 +106,7 @@ async def draw(session: AsyncSession, link: AimLink, width: int = WIDTH) -> tupl
 
 
 def _notice(status: int, heading: str, text: str, headers: dict[str, str] | None = None) -> HTMLResponse:
-    html = _PAGES.get_template("card_page.html").render(card=None, title=heading, heading=heading, text=text, css=Markup(""))
+    html = _PAGE.render(card=None, title=heading, heading=heading, text=text, css=Markup(""))
     return HTMLResponse(html, status_code=status, headers={**_HEADERS, **(headers or {})})
 
 
@@ -146,15 +148,52 @@ def _remember(response: Response, visitor: str) -> None:
     response.set_cookie(COOKIE, visitor, max_age=COOKIE_AGE, httponly=True, samesite="lax", path="/s/")
 
 
+_pages: dict[tuple[str, str], tuple[_Card, bytes]] = {}
+PAGES_KEPT = 1_000  # ~17 kB each: the pages drawn last, for reloads and group links
+
+
+def _kept_link(key: tuple[str, str], now: float) -> AimLink | None:
+    hit = _links.get(key)
+    return hit[0] if hit is not None and now - hit[1] < CACHE_SECONDS else None
+
+
+def _kept_card(tpl_id: str, now: float) -> _Card | None:
+    hit = _cards.get(tpl_id)
+    return hit if hit is not None and now - hit.at < CACHE_SECONDS else None
+
+
+def _page(key: tuple[str, str], tpl: _Card, link: AimLink) -> bytes | None:
+    """The card page's HTML of ``link``: drawn once per template entry of
+    :data:`_cards` (so a template or material change shows within
+    :data:`CACHE_SECONDS`, as before), then kept for the next opens of the
+    same link (reloads, a group link's many recipients)."""
+    hit = _pages.get(key)
+    if hit is not None and hit[0] is tpl:
+        return hit[1]
+    try:
+        card = render_card(tpl.pages, link.dync_params or {}, resolver(tpl.paths), width=WIDTH)
+    except CardError:
+        return None
+    html = _PAGE.render(card=card, title=tpl.name, beacon=f"/s/{key[1]}/events", css=_CSS, js=_JS, beacon_js=_BEACON_JS).encode()
+    if len(_pages) >= PAGES_KEPT:
+        _pages.clear()
+    _pages[key] = (tpl, html)
+    return html
+
+
 @router.get("/s/{code}", response_class=HTMLResponse)
 async def card_page(code: str, request: Request) -> Response:
     ctx = ctx_of(request)
-    async with ctx.db.read() as session:
-        link = await _link(session, request, code)
-        if link is not None and link.expires_at > utcnow():
-            tpl, card = (None, None) if link.custom_url else await draw(session, link)
-        else:
-            tpl, card = None, None
+    # A link and its template seen in the last CACHE_SECONDS need no database
+    # session at all (the common case: a reload, a group link's recipients).
+    key, mono = (_host(request), code), time.monotonic()
+    link = _kept_link(key, mono)
+    tpl = _kept_card(link.tpl_id, mono) if link is not None and not link.custom_url else None
+    if tpl is None:
+        async with ctx.db.read() as session:
+            link = await _link(session, request, code)
+            if link is not None and not link.custom_url and link.expires_at > utcnow():
+                tpl = await _template(session, link.tpl_id)
     if link is None:
         wait = guess_wait(request.client.host if request.client else "?")
         if wait:
@@ -169,11 +208,10 @@ async def card_page(code: str, request: Request) -> Response:
             await events.store(session, tenant_id=link.tenant_id, tpl_id=link.tpl_id, link_id=link.id, maker=await _maker(session, link),
                                visitor=visitor, events=[events.Event(events.EXPOSE)])
         response: Response = RedirectResponse(link.custom_url, status_code=302, headers=_HEADERS)
-    elif card is None or tpl is None:
-        return _notice(404, "Card unavailable", "This card cannot be shown any more.")
     else:
-        html = _PAGES.get_template("card_page.html").render(card=card, title=tpl.name, beacon=f"/s/{code}/events", css=Markup(CARD_CSS),
-                                                              js=Markup(CARD_JS), beacon_js=Markup(BEACON_JS))
+        html = _page(key, tpl, link) if tpl is not None else None
+        if html is None:
+            return _notice(404, "Card unavailable", "This card cannot be shown any more.")
         response = HTMLResponse(html, headers=_HEADERS)
     if fresh:
         _remember(response, visitor)
