@@ -25,15 +25,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings.aim import links, queries
+from tidings.aim import links
 from tidings.callbacks.outbox import enqueue_aim_receipts
 from tidings.ids import uuid_id
 from tidings.meters.stream import MeterEvent, record
 from tidings.store.dialect import affected
-from tidings.store.models.aim import AimLink, AimParse, AimResolveTask
+from tidings.store.models.aim import AUDIT_APPROVED, MAKER_ENABLED, AimLink, AimParse, AimResolveTask, AimTemplate, AimTemplateMaker
 from tidings.timeutil import utcnow
 
 METRIC = "aim.parse"
@@ -84,11 +84,11 @@ def shortchain(link: AimLink, task_id: str) -> dict:
             "aim_code": link.code, "status": OK, "describe": DESCRIBE[OK]}
 
 
-def verdict(link: AimLink, task: AimResolveTask, handset: Handset, active: frozenset[str], now: datetime) -> int:
-    """The pure rule, in the module docstring's order."""
+def verdict(link: AimLink, sms_signs: list[str], handset: Handset, active: frozenset[str], now: datetime) -> int:
+    """The pure rule, in the module docstring's order (``sms_signs``: the link's task's)."""
     if link.expires_at <= now:
         return EXPIRED
-    if handset.sms_sign.strip("【】[] ") not in task.sms_signs:
+    if handset.sms_sign.strip("【】[] ") not in sms_signs:
         return WRONG_SIGN
     if link.resolved_times >= link.resolving_times:
         return EXHAUSTED
@@ -107,19 +107,43 @@ async def find_link(session: AsyncSession, code: str, domain: str | None = None)
     return (await session.execute(q.limit(1))).scalar_one_or_none()
 
 
+_signs: dict[str, list[str]] = {}
+
+
+async def task_signs(session: AsyncSession, task_id: str) -> list[str]:
+    """The ``sms_signs`` of a resolve task, kept once read: a task never
+    changes after it is made (and its links go with it)."""
+    signs = _signs.get(task_id)
+    if signs is None:
+        signs = (await session.execute(select(AimResolveTask.sms_signs).where(AimResolveTask.id == task_id))).scalar_one()
+        if len(_signs) >= 100_000:
+            _signs.clear()
+        _signs[task_id] = signs
+    return signs
+
+
+async def active_makers(session: AsyncSession, tenant_id: str, tpl_id: str) -> frozenset[str]:
+    """The makers a link's template is active at, in one statement: none when
+    the tenant may no longer use it (what :func:`tidings.aim.queries.usable_template`
+    decides: approved, enabled, not deleted, its own or public).  Read on every
+    parse, never kept: a template disabled a moment ago stops its links now."""
+    T, M = AimTemplate, AimTemplateMaker
+    q = (select(M.maker).select_from(T).join(M, (M.template_id == T.id) & (M.state == MAKER_ENABLED))
+         .where(T.id == tpl_id, T.deleted_at.is_(None), or_(T.public.is_(True), T.tenant_id == tenant_id), T.audit_state == AUDIT_APPROVED,
+                T.tpl_state == 1))
+    return frozenset((await session.execute(q)).scalars())
+
+
 async def parse(session: AsyncSession, link: AimLink, handset: Handset, now: datetime | None = None) -> Outcome:
     """Resolve ``link`` for ``handset`` inside the caller's write transaction."""
     now = now or utcnow()
-    earlier = (await session.execute(
-        select(AimParse.id, AimParse.status).where(AimParse.link_id == link.id, AimParse.source == handset.source[:64])
-    )).first()
+    source = handset.source[:64]
+    earlier = (await session.execute(select(AimParse.id, AimParse.status).where(AimParse.link_id == link.id, AimParse.source == source))).first()
     if earlier is not None:
         return Outcome(earlier.status, DESCRIBE.get(earlier.status, ""), link, earlier.id, repeated=True)
-    task = await session.get(AimResolveTask, link.task_id)
-    assert task is not None
-    usable = await queries.usable_template(session, link.tenant_id, link.tpl_id)
-    active = frozenset(usable[1]) if usable else frozenset()
-    status = verdict(link, task, handset, active, now)
+    signs = await task_signs(session, link.task_id)
+    active = await active_makers(session, link.tenant_id, link.tpl_id) if link.expires_at > now else frozenset()
+    status = verdict(link, signs, handset, active, now)
     if status == OK:
         # Counted only while under resolving_times, in the statement itself:
         # two handsets racing for a link's last resolve cannot both win.
@@ -127,13 +151,12 @@ async def parse(session: AsyncSession, link: AimLink, handset: Handset, now: dat
                              .values(resolved_times=AimLink.resolved_times + 1, resolved_at=now))
         status = OK if won else EXHAUSTED
     parse_id = uuid_id()
-    session.add(AimParse(id=parse_id, link_id=link.id, tenant_id=link.tenant_id, tpl_id=link.tpl_id, source=handset.source[:64],
-                         mobile=handset.number[:40], maker=handset.maker or "", sms_sign=handset.sms_sign[:64], status=status,
-                         describe=DESCRIBE[status], day=now.strftime("%Y-%m-%d"), at=now))
+    await session.execute(insert(AimParse.__table__).values(
+        id=parse_id, link_id=link.id, tenant_id=link.tenant_id, tpl_id=link.tpl_id, source=source, mobile=handset.number[:40],
+        maker=handset.maker or "", sms_sign=handset.sms_sign[:64], status=status, describe=DESCRIBE[status], day=now.strftime("%Y-%m-%d"), at=now))
     if status == OK:
-        await enqueue_aim_receipts(session, link.tenant_id, "shortchain", [shortchain(link, task.id)])
+        await enqueue_aim_receipts(session, link.tenant_id, "shortchain", [shortchain(link, link.task_id)])
         await record(session, [MeterEvent(link.tenant_id, PRODUCT, METRIC, 1, parse_id, now)])
     else:
         await session.execute(update(AimLink).where(AimLink.id == link.id).values(failed_times=AimLink.failed_times + 1))
-    await session.flush()
     return Outcome(status, DESCRIBE[status], link, parse_id)
