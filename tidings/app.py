@@ -61,5 +61,6 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     async def healthz() -> dict:
         return {"status": "ok"}
 
-    app.add_middleware(GatewayMiddleware, access_log=settings.access_log)
+    fast_paths = {prefix: handler for product in ctx.products for prefix, handler in product.fast_paths.items()}
+    app.add_middleware(GatewayMiddleware, access_log=settings.access_log, fast_paths=fast_paths)
     return app

@@ -100,6 +100,8 @@ class Handset:
 
 
 DemoHook = Callable[["AppContext", dict], Awaitable[None]]
+# (scope, receive, send) -> answered?  ASGI's three, untyped here to keep this module light.
+FastPath = Callable[[Any, Any, Any], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,12 @@ class Product:
     name: str
     # HTTP routers, mounted in this order after the core ones.
     routers: Sequence[APIRouter] = ()
+    # Path prefix -> a raw ASGI handler the gateway tries before any router:
+    # it answers and returns True, or returns False and the routers have the
+    # request.  For a hot page that needs none of FastAPI's routing,
+    # dependencies or validation (the card page); request id, body limit,
+    # access log and the 500 handler apply as to any request.
+    fast_paths: Mapping[str, FastPath] = field(default_factory=dict)
     # Review kind (``review_items.object_type``) -> the hook that moves the
     # product's object when a decision lands, in the decision's transaction.
     review_hooks: Mapping[str, DecisionHook] = field(default_factory=dict)

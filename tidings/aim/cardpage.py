@@ -27,6 +27,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Receive, Scope, Send
 
 from tidings.aim import capability, events, queries
 from tidings.aim.parse import find_link
@@ -216,6 +217,18 @@ async def card_page(code: str, request: Request) -> Response:
     if fresh:
         _remember(response, visitor)
     return response
+
+
+async def fast_card_page(scope: Scope, receive: Receive, send: Send) -> bool:
+    """``GET /s/{code}`` straight from the gateway (``Product.fast_paths``),
+    without FastAPI's route matching over every route; anything else under
+    ``/s/`` (the beacon, a query string, a trailing slash) goes to the routers."""
+    path = scope["path"]
+    if scope["method"] != "GET" or scope["query_string"] or path.count("/") != 2:
+        return False
+    response = await card_page(path[3:], Request(scope, receive))
+    await response(scope, receive, send)
+    return True
 
 
 async def _maker(session: AsyncSession, link: AimLink) -> str:

@@ -24,6 +24,7 @@ def load() -> Product:
         name="aim",
         routers=(templates.router, materials.router, links.router, sends.router, flows_api.router, public_api.router, links.admin_router,
                  preview.router, cardpage.router),
+        fast_paths={"/s/": cardpage.fast_card_page},
         receipts=receipts.RECEIPTS,
         handset=handset.HANDSET,
         tenant_settings=AimSettings,
