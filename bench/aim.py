@@ -46,7 +46,10 @@ function ``(args) -> None`` and listing it in BENCHES; ``--only`` picks some.
   process, card pages ``GET /s/{code}`` (``--pages``), parses through the
   gateway endpoint ``POST /admin/v1/aim/resolves`` on a group link
   (``--parses``, each a new message: a real parse with receipt and meter
-  event), click events by beacons of 50 (``--clicks``).  Targets: links
+  event), click events by beacons of 50 (``--clicks``).  ``cardpage`` opens
+  100 recipients' links in turn (a page drawn once is served again for
+  5 s); ``cardcold`` opens ``--cold-pages`` links once each (every page
+  looked up and drawn).  Targets: links
   >= 10,000/s, numbers >= 20,000/s, pages >= 1,500/s with p99 < 50 ms,
   parses >= 1,000/s, click events >= 5,000/s.
 """
@@ -64,8 +67,10 @@ import time
 from array import array
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+# --baseline runs this file again with the baseline's Python and its checkout first on the path
+ROOT = Path(os.environ.get("TIDINGS_BENCH_CODE") or Path(__file__).resolve().parents[1])
 sys.path.insert(0, str(ROOT))
+RESULTS: dict[str, float] = {}  # what --baseline compares (printed as one JSON line at the end of a run)
 
 from tests.unit.card_fixtures import BENCH_VALUES, ten_components
 from tidings.aim.render import render_card, render_document
@@ -112,6 +117,8 @@ def bench_render(args: argparse.Namespace) -> None:
 
 def _timed(label: str, n: int, wall: float, times: list[int], unit: str) -> None:
     times.sort()
+    RESULTS[f"{label} rate/s"] = n / wall
+    RESULTS[f"{label} p99 ms"] = percentile(times, 0.99)
     print(f"{label:<8}{n:>8} {unit:<9}{n / wall:8.0f}/s  p50 {percentile(times, 0.5):6.3f} ms  p99 {percentile(times, 0.99):6.3f} ms"
           f"  max {times[-1] / 1e6:6.2f} ms")
 
@@ -353,14 +360,23 @@ def bench_delivery(args: argparse.Namespace) -> None:
         op = srv.operator
         op_auth = SdkSigned(op.access_key, op.secret_key)
         pid, tag = srv.proc.pid, args.backend[:2]
+        idle = idle_cpu(pid)  # the server's background services (dispatcher, runners) while nobody calls it
+        print(f"        idle services {idle:4.3f} cores")
 
-        def measured(label: str, n: int, unit: str, method: str, calls, a, check=None, per_call: int = 1) -> None:
-            asyncio.run(_requests(method, calls[:20], a, args.concurrency, check))  # warm up
+        def measured(label: str, n: int, unit: str, method: str, calls, a, check=None, per_call: int = 1, warm=None) -> None:
+            if not calls:  # --links 0 etc.: that part is skipped
+                return
+            asyncio.run(_requests(method, calls[:20] if warm is None else warm, a, args.concurrency, check))  # warm up
             cpu0 = proc_cpu(pid)
             wall, times = asyncio.run(_requests(method, calls, a, args.concurrency, check))
             cpu = proc_cpu(pid) - cpu0
             _timed(f"{label}/{tag}", n, wall, times, unit)
-            print(f"        server CPU {cpu / len(calls) * 1e3:6.2f} ms per request: {len(calls) * per_call / max(cpu, 1e-9):8.0f} {unit}/s per server core")
+            work = max(cpu - idle * wall, 1e-9)
+            print(f"        server CPU {cpu / len(calls) * 1e3:6.2f} ms per request: {len(calls) * per_call / max(cpu, 1e-9):8.0f} {unit}/s per server core"
+                  f" ({work / len(calls) * 1e3:5.2f} ms, {len(calls) * per_call / work:8.0f}/s without the idle services)")
+            RESULTS[f"{label}/{tag} server CPU us"] = cpu / len(calls) * 1e6
+            RESULTS[f"{label}/{tag} {unit}/s per core"] = len(calls) * per_call / max(cpu, 1e-9)
+            RESULTS[f"{label}/{tag} /s per core w/o idle"] = len(calls) * per_call / work
 
         # Links: individual, 100 per request, each with its recipient's values.
         requests_ = args.links // 100
@@ -375,11 +391,12 @@ def bench_delivery(args: argparse.Namespace) -> None:
         measured("capab", args.capability, "numbers", "POST", calls, auth, per_call=100)
         from tidings.aim import capability
 
-        keys = [capability.key_of(f"139{i:08d}") for i in range(1_000_000)]
+        keys = [capability.key_of(f"139{i:08d}") for i in range(1_000_000 if args.capability else 0)]
         t0 = time.perf_counter()
         capability.verdicts(keys, {}, frozenset({"HUAWEI"}))
-        print(f"capab/pure {len(keys):>8} numbers {len(keys) / (time.perf_counter() - t0):8.0f}/s  (key_of + sandbox rule, in this process;"
-              f" keys made in advance)")
+        if keys:
+            print(f"capab/pure {len(keys):>8} numbers {len(keys) / (time.perf_counter() - t0):8.0f}/s  (key_of + sandbox rule, in this process;"
+                  f" keys made in advance)")
 
         # A group link for the card page, the parses and the clicks.
         import httpx
@@ -395,6 +412,13 @@ def bench_delivery(args: argparse.Namespace) -> None:
                                                                       "params": [{"cust_flag": "bench"}]}).json()["params"][0]
         calls = [(srv.url + "/s/" + pages[i % len(pages)]["aim_code"], None) for i in range(args.pages)]  # 100 recipients in turn
         measured("cardpage", args.pages, "pages", "GET", calls, None)
+        # Each link opened once (an individual link's recipient opening it the first time): no page kept to serve.
+        cold = []
+        with httpx.Client(auth=auth, timeout=60) as c:
+            for _ in range((args.cold_pages + 20 + 99) // 100):
+                cold += c.post(srv.url + "/v1/aim/resolve-tasks", json=recipients).json()["params"]
+        calls = [(srv.url + "/s/" + p["aim_code"], None) for p in cold[: args.cold_pages + 20]]
+        measured("cardcold", args.cold_pages, "pages", "GET", calls[20:], None, warm=calls[:20])
 
         hw = [number_of("HUAWEI") for _ in range(args.parses + 20)]
         calls = [(srv.url + "/admin/v1/aim/resolves", {"aim_url": glink["aim_url"], "mobile": n, "sms_sign": SIGN, "message_id": f"m{i}"})
@@ -456,6 +480,8 @@ def bench_cardpage(args: argparse.Namespace) -> None:
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     _timed("cardpage", n, wall, list(times), "pages")
     print(f"        CPU {cpu / n * 1e6:5.0f} us/page: {n / cpu:6.0f} pages/s per core")
+    RESULTS["cardpage in-process CPU us"] = cpu / n * 1e6
+    RESULTS["cardpage in-process pages/s per core"] = n / cpu
 
 
 BENCHES = {
@@ -484,14 +510,56 @@ def main() -> None:
     parser.add_argument("--links", type=int, default=20_000, help="delivery: links minted, 100 per request")
     parser.add_argument("--capability", type=int, default=100_000, help="delivery: numbers checked, 100 per request")
     parser.add_argument("--pages", type=int, default=5_000, help="delivery: card pages opened")
+    parser.add_argument("--cold-pages", type=int, default=2_000, help="delivery: card pages of links opened once each")
     parser.add_argument("--parses", type=int, default=3_000, help="delivery: parses through the gateway endpoint")
     parser.add_argument("--clicks", type=int, default=100_000, help="delivery: click events, 50 per beacon")
+    parser.add_argument("--baseline", metavar="COMMIT", help="also run this commit (worktree and venv under /tmp), alternating with this checkout")
+    parser.add_argument("--rounds", type=int, default=2, help="with --baseline: runs of each")
     args = parser.parse_args()
+    if args.baseline:
+        return sitting_runs(args)
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"# bench/aim.py  commit {commit}  python {platform.python_version()}  cores {os.cpu_count()}"
           f"  load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for name in args.only.split(","):
         BENCHES[name.strip()](args)
+    if os.environ.get("TIDINGS_BENCH_CODE"):
+        import json
+
+        print("RESULTS " + json.dumps(RESULTS))
+
+
+def sitting_runs(args: argparse.Namespace) -> None:
+    """The same benches against ``--baseline`` and this checkout, alternately
+    (B H H B ...), each run in its tree's Python with its tree's code, then
+    the medians side by side (bench/sitting.py)."""
+    import json
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import sitting
+
+    argv, skip = [], False
+    for a in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif a in ("--baseline", "--rounds"):
+            skip = True
+        elif not a.startswith(("--baseline=", "--rounds=")):
+            argv.append(a)
+    base, head = sitting.baseline(args.baseline), sitting.current()
+    print(f"machine: {sitting.machine()}")
+    results: list[tuple[sitting.Tree, dict]] = []
+    for tree in sitting.order(base, head, args.rounds):
+        print(f"\n== {tree.describe()}  [load average {sitting.loadavg()}]", flush=True)
+        done = subprocess.run([tree.python, str(Path(__file__).resolve()), *argv], env={**os.environ, "TIDINGS_BENCH_CODE": str(tree.path)},
+                              capture_output=True, text=True)
+        lines = done.stdout.splitlines()
+        print("\n".join(line for line in lines if not line.startswith("RESULTS ")), done.stderr[-2000:] if done.returncode else "", flush=True)
+        res = next((json.loads(line[8:]) for line in lines if line.startswith("RESULTS ")), {})
+        results.append((tree, dict(res, commit=tree.commit)))
+    keys = sorted({k for _, r in results for k in r if k != "commit"})
+    print(f"\n== summary  [{sitting.machine()}]")
+    print(sitting.compare(results, keys))
 
 
 if __name__ == "__main__":
