@@ -86,11 +86,12 @@ def rss_kb(pids: list[int]) -> tuple[int, int]:
 
 
 class ServerProcess:
-    """``tidings serve`` of one checkout (its own venv), on a fresh database;
-    with ``workers`` > 0, ``tidings api`` and that many ``tidings worker``
+    """``tidings serve`` of one checkout (its own venv), on a fresh database
+    (in as many processes as ``processes`` or its default says: the CPU meter
+    counts the whole process tree); with ``workers`` > 0, ``tidings api`` and that many ``tidings worker``
     processes instead (after a first ``serve`` has bootstrapped the operator)."""
 
-    def __init__(self, tree: sitting.Tree, backend: str, extra: dict, workers: int = 0, hook: bool = False):
+    def __init__(self, tree: sitting.Tree, backend: str, extra: dict, workers: int = 0, hook: bool = False, processes: int = 0):
         self.tree = tree
         self.backend = backend
         self.workers = workers
@@ -107,6 +108,8 @@ class ServerProcess:
                         TIDINGS_ALLOW_PRIVATE_CALLBACKS="true", TIDINGS_LOG_LEVEL="warning", TIDINGS_EXTRA=json.dumps(extra),
                         TIDINGS_SHARED_DIR=str(sitting.SHARED))
         self.env.pop("PYTHONPATH", None)  # the tree's own venv decides what `tidings` is
+        if processes:
+            self.env["TIDINGS_PROCESSES"] = str(processes)
         self.hook_base = self.data_dir / "stages"
         if hook:  # bench/hook/sitecustomize.py: database work by stage, measured in the server
             self.env.update(PYTHONPATH=str(Path(__file__).resolve().parent / "hook"), TIDINGS_BENCH_STAGES=str(self.hook_base))
@@ -554,7 +557,7 @@ def run_once(tree: sitting.Tree, args, index: int) -> dict:
     extra = {"sandbox": {"latency_ms": list(args.latency)}}
     load_before = sitting.loadavg()
     peer = SmscPeer(args.dlr_delay_ms) if args.channel == "smpp" else None
-    srv = ServerProcess(tree, args.backend, extra, args.workers, hook=args.profile)
+    srv = ServerProcess(tree, args.backend, extra, args.workers, hook=args.profile, processes=args.processes)
     profile_to = Path(args.profile_dir) / f"pipeline-{args.channel}-{args.backend}-{tree.label}-{tree.commit}-{index}.txt" if args.profile else None
     try:
         srv.start()
@@ -585,7 +588,7 @@ def show(res: dict) -> None:
         print(stages.report(samples, res["server_cpu_us_per_msg"], hook=hook, messages=res["messages"] - res["lost"]), flush=True)
 
 
-KEYS = ["end_to_end_msgs_per_s", "sustained_msgs_per_s", "accept_msgs_per_s", "server_cpu_us_per_msg", "server_cpu_cores",
+KEYS = ["end_to_end_msgs_per_s", "sustained_msgs_per_s", "accept_msgs_per_s", "server_cpu_us_per_msg", "server_cpu_cores", "server_processes",
         "postgres_cpu_us_per_msg", "peer_cpu_us_per_msg", "lost", "accept_to_callback_p50_ms", "accept_to_callback_p99_ms", "rss_end_mb"]
 
 
@@ -602,6 +605,9 @@ def main() -> None:
     ap.add_argument("--latency-ms", default="20,200", help="sandbox receipt latency range")
     ap.add_argument("--workers", type=int, default=0,
                     help="0: one `tidings serve`; N: `tidings api` + N `tidings worker` processes (each worker binds the SMPP channel's binds)")
+    ap.add_argument("--processes", type=int, default=0,
+                    help="TIDINGS_PROCESSES for `tidings serve` (0: the tree's own default, from the core count since item 3 of issue 22; "
+                         "a baseline before it runs one process whatever this says)")
     ap.add_argument("--smpp-window", type=int, default=50, help="SMPP: submits in flight per bind")
     ap.add_argument("--binds", type=int, default=1, help="SMPP: transceiver binds of the channel")
     ap.add_argument("--dlr-delay-ms", type=int, default=500, help="SMPP: the peer sends each receipt this long after the submit")
@@ -626,7 +632,8 @@ def main() -> None:
         print(f"{tree.label}: {tree.describe()}")
     carrier = (f"SMPP to the node-smpp peer, window {args.smpp_window}, {args.binds} bind(s), receipts after {args.dlr_delay_ms} ms"
                if args.channel == "smpp" else f"sandbox, receipt latency {args.latency[0]:.0f}-{args.latency[1]:.0f} ms")
-    topology = f"tidings api + {args.workers} x tidings worker" if args.workers else "tidings serve"
+    topology = (f"tidings api + {args.workers} x tidings worker" if args.workers
+                else f"tidings serve, TIDINGS_PROCESSES={args.processes or 'default'} (server_processes: the processes measured)")
     print(f"server: {topology}; backend={args.backend} channel: {carrier}; messages={args.messages} batch={args.batch} concurrency={args.concurrency} "
           f"window={args.window}" + (f" rate={args.rate:.0f}/s" if args.rate else ""))
     print("rate limits in force: the defaults, 2000 requests/s and 100000 SMS parts/s per tenant; frequency limits: the defaults "

@@ -1,5 +1,6 @@
-"""The ASGI application: KooMessage API, Tidings admin API, web pages, and
-(in ``serve``) the background services, all in one process."""
+"""The ASGI application: KooMessage API, Tidings admin API, web pages, the
+services that take rate-limit tokens (``Product.api_services``) and, in a
+one-process ``serve``, the background services."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tidings.channels.setup import build_registry
 from tidings.config import Settings
 from tidings.context import AppContext
 from tidings.installed import build_context
-from tidings.runtime import ServiceRunner, build_services
+from tidings.runtime import ServiceRunner, build_api_services, build_services
 
 log = logging.getLogger("tidings")
 
@@ -29,7 +30,10 @@ def create_app(settings: Settings | None = None, *, ctx: AppContext | None = Non
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         await build_registry(ctx)  # the send path routes with it; the workers run its channels
-        runner = ServiceRunner(ctx, build_services(ctx) if with_workers else [])
+        services = build_api_services(ctx)
+        if with_workers:
+            services = build_services(ctx) + services
+        runner = ServiceRunner(ctx, services)
         ctx.runner = runner
         for product in ctx.products:
             for step in product.on_start:

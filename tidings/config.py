@@ -23,6 +23,14 @@ def _toml_path() -> Path | None:
     return local if local.exists() else None
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, else the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TIDINGS_", extra="ignore")
 
@@ -34,8 +42,12 @@ class Settings(BaseSettings):
     # What the outside world calls us; printed in the banner and used for links.
     public_url: str = ""
 
-    # Run dispatch/callback workers inside the API process (`tidings serve`).
+    # Run dispatch/callback workers inside `tidings serve`.
     run_workers: bool = True
+    # How many processes `tidings serve` runs: 1 is everything in one process;
+    # 2 or more is the API in one and the background work in the others, under
+    # a supervisor (docs/architecture.md "Processes").  0: from the core count.
+    processes: int = Field(default=1, ge=0, le=64)
     # Seed an operator and a demo tenant on first start.
     bootstrap_demo: bool = True
 
@@ -100,6 +112,14 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.db_url.startswith("sqlite")
+
+    def process_count(self, cores: int | None = None) -> int:
+        """The processes ``tidings serve`` runs (``processes``, or from the
+        core count): the API in one, the background work in the rest.  SQLite
+        has one writer, so more than one worker process does not pay there;
+        PostgreSQL takes a worker per further core (at most 8 in all)."""
+        wanted = self.processes or min(cores if cores is not None else usable_cores(), 8)
+        return min(wanted, 2) if self.is_sqlite else max(1, wanted)
 
     @property
     def base_url(self) -> str:

@@ -149,8 +149,12 @@ class Product:
     # What delivered parts of this product's messages earn on the meter stream
     # (None: nothing); the pipeline records them, so it names no metric itself.
     meter_delivered: MeterDelivered | None = None
-    # Background services this product runs besides the shared pipeline.
+    # Background services this product runs besides the shared pipeline (in
+    # the worker processes).
     services: Callable[[AppContext], Sequence[Service]] | None = None
+    # Background services that take tenants' rate-limit tokens (ctx.limiter):
+    # they run in the API process, whose limiter holds the tenants' limits.
+    api_services: Callable[[AppContext], Sequence[Service]] | None = None
     # Run once in the API process at start-up, before the first request (the
     # shipped public templates).
     on_start: Sequence[Callable[[AppContext], Awaitable[object]]] = ()

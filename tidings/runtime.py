@@ -1,6 +1,8 @@
 """Long-running background services: dispatch workers, callback delivery,
-channels.  ``tidings serve`` runs them inside the API process; ``tidings
-worker`` runs them alone (scale-out on PostgreSQL)."""
+channels.  ``tidings serve`` in one process runs them inside the API process;
+``tidings worker`` runs them alone (``serve``'s worker children, or scale-out
+on PostgreSQL).  The services that take tenants' rate-limit tokens
+(``Product.api_services``) run in API processes, beside the limiter."""
 
 from __future__ import annotations
 
@@ -21,17 +23,30 @@ class Service(Protocol):
         """Run until ``stop`` is set; return promptly after it is."""
 
 
-def build_services(ctx: AppContext) -> list[Service]:
-    """The shared services, then each installed product's, in the order they
-    should start (channels before the dispatcher that feeds them)."""
+def build_services(ctx: AppContext, *, carriers: bool = True) -> list[Service]:
+    """A worker's services: the shared ones, then each installed product's,
+    in the order they should start (channels before the dispatcher that feeds
+    them).  ``carriers=False``: without the operator's channels (SMPP), which
+    another worker runs (their binds are not multiplied)."""
     services: list[Service] = []
     from tidings.dispatch.worker import pipeline_services
 
-    services.extend(pipeline_services(ctx))  # channels, dispatchers, housekeeping
+    services.extend(pipeline_services(ctx, carriers=carriers))  # channels, dispatchers, housekeeping
     services.append(CallbackDelivery(ctx))
     for product in ctx.products:
         if product.services is not None:
             services.extend(product.services(ctx))
+    return services
+
+
+def build_api_services(ctx: AppContext) -> list[Service]:
+    """The services an API process runs: the products' that take tenants'
+    rate-limit tokens from ``ctx.limiter``, an in-memory bucket per API
+    process, so a tenant's limit holds at its value only beside the API."""
+    services: list[Service] = []
+    for product in ctx.products:
+        if product.api_services is not None:
+            services.extend(product.api_services(ctx))
     return services
 
 

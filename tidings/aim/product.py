@@ -34,7 +34,9 @@ def load() -> Product:
         meter_delivered=per_part(PART_DELIVERED),
         review_hooks={codes.OBJ_TEMPLATE: lifecycle.on_decision},
         review_links={codes.OBJ_TEMPLATE: preview.review_links},
-        services=lambda ctx: [MaterialSweeper(ctx), SendFlowRunner(ctx)],
+        services=lambda ctx: [MaterialSweeper(ctx)],
+        # Send flows take the tenant's message and smart-message tokens: beside the API's limiter.
+        api_services=lambda ctx: [SendFlowRunner(ctx)],
         on_start=(public_admin.install_library,),  # the shipped public templates (docs/smart-messages.md)
         demo=demo.create,
         banner=demo.banner,

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tidings.channels import published
 from tidings.channels.smpp.options import PASSWORD_MAX, OptionError, check_options
 from tidings.context import AppContext
 from tidings.domain.routing import DEFAULT_PRIORITY, Route, RouteError, RouteTable, check_route
@@ -274,16 +275,19 @@ async def channel_status(ctx: AppContext, name: str) -> dict:
     registry = ctx.channels
     live = registry.get(name) if registry is not None and registry.has(name) else None
     # Registered is not running: an API-only process registers channels but never starts them.
-    started = live is not None and live.started
-    state: dict[str, Any] = {"running": started}
-    if live is not None and started:
-        stats = live.stats()
-        state.update(bound=stats.get("bound", 0), binds=stats.get("binds", 0), window_in_use=stats.get("in_flight", 0),
-                     window=stats.get("window"))
-        state["restart_needed"] = live.definition is not None and live.definition != defined
-        for d in ctx.dispatchers:
-            if d.channel.name == name:
-                state["unknown_since_start"] = state.get("unknown_since_start", 0) + d.stats.get("unknown", 0)
+    state: dict[str, Any] = {"running": False}
+    if live is not None and live.started:
+        unknown = sum(d.stats.get("unknown", 0) for d in ctx.dispatchers if d.channel.name == name)
+        runs: list[dict[str, Any]] = [{"stats": live.stats(), "definition": published.digest(live.definition), "unknown_since_start": unknown}]
+    else:
+        # A worker process runs it (`tidings serve` on several cores, or `tidings worker`): what it published.
+        runs = published.read(ctx.settings.data_dir, name)
+    if runs:
+        stats = [r["stats"] for r in runs]
+        state.update(running=True, bound=sum(s.get("bound", 0) for s in stats), binds=sum(s.get("binds", 0) for s in stats),
+                     window_in_use=sum(s.get("in_flight", 0) for s in stats), window=stats[0].get("window"))
+        state["restart_needed"] = any(r["definition"] is not None and r["definition"] != published.digest(defined) for r in runs)
+        state["unknown_since_start"] = sum(r.get("unknown_since_start", 0) for r in runs)
     return {**info, "status": state, "messages": {k: int(v) for k, v in counts.items()}}
 
 

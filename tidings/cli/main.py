@@ -57,7 +57,7 @@ def migrate() -> None:
 @app.command()
 def serve(host: str = typer.Option(None, help="Bind address (TIDINGS_HOST)"),
           port: int = typer.Option(None, help="Port (TIDINGS_PORT)")) -> None:
-    """Run everything in one process: API, workers, sandbox carrier."""
+    """Run everything: API, workers, sandbox carrier (in TIDINGS_PROCESSES processes)."""
     from tidings.cli.serve import serve as run_serve
     from tidings.config import Settings
 
@@ -66,21 +66,25 @@ def serve(host: str = typer.Option(None, help="Bind address (TIDINGS_HOST)"),
 
 @app.command()
 def api(host: str = typer.Option(None, help="Bind address (TIDINGS_HOST)"),
-        port: int = typer.Option(None, help="Port (TIDINGS_PORT)")) -> None:
+        port: int = typer.Option(None, help="Port (TIDINGS_PORT)"),
+        supervised: bool = typer.Option(False, "--supervised", hidden=True),
+        fd: int = typer.Option(None, "--fd", hidden=True)) -> None:
     """Run only the HTTP API (workers run as `tidings worker`)."""
     from tidings.cli.serve import serve as run_serve
     from tidings.config import Settings
 
-    run_serve(Settings(), run_workers=False, bootstrap=False, host=host, port=port)
+    run_serve(Settings(), run_workers=False, bootstrap=False, host=host, port=port, fd=fd if supervised else None)
 
 
 @app.command()
-def worker() -> None:
+def worker(carriers: bool = typer.Option(True, "--carriers/--no-carriers",
+                                         help="Run the operator's channels (SMPP). Give one worker --carriers: each binds a channel's binds"),
+           supervised: bool = typer.Option(False, "--supervised", hidden=True)) -> None:
     """Run only the background services (dispatch, callbacks, channels)."""
     from tidings.cli.serve import worker as run_worker
     from tidings.config import Settings
 
-    run_worker(Settings())
+    run_worker(Settings(), carriers=carriers, supervised=supervised)
 
 
 @tenant_app.command("create")

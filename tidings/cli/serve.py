@@ -10,6 +10,7 @@ import asyncio
 import errno
 import signal
 import socket
+import time
 
 import typer
 
@@ -49,6 +50,11 @@ def first_start(settings: Settings, *, announce: bool) -> tuple[dict, bool]:
     return info, created
 
 
+# A port still held for a moment by a server that was just killed (its API
+# child closes the socket as it dies) is tried again this long.
+BUSY_PORT_PATIENCE = 2.0
+
+
 def listen(host: str, port: int) -> socket.socket:
     """A bound, listening socket, or one ``error:`` line and exit status 1."""
     try:
@@ -57,20 +63,30 @@ def listen(host: str, port: int) -> socket.socket:
         fail(f"cannot listen on {host}: {exc.strerror} (set TIDINGS_HOST or --host)")
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(address)
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            fail(f"port {port} on {host} is already in use (another Tidings?): stop it, or pick a free port with TIDINGS_PORT=... or --port")
-        fail(f"cannot listen on {host}:{port}: {exc.strerror} (set TIDINGS_HOST / TIDINGS_PORT)")
+    deadline = time.monotonic() + BUSY_PORT_PATIENCE
+    while True:
+        try:
+            sock.bind(address)
+            break
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE and time.monotonic() < deadline:
+                time.sleep(0.1)
+                continue
+            sock.close()
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"port {port} on {host} is already in use (another Tidings?): stop it, or pick a free port with TIDINGS_PORT=... or --port")
+            fail(f"cannot listen on {host}:{port}: {exc.strerror} (set TIDINGS_HOST / TIDINGS_PORT)")
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 
 
-def serve(settings: Settings, *, run_workers: bool, bootstrap: bool, host: str | None, port: int | None) -> None:
-    """``serve`` (bootstrap: the first start's accounts and the banner) and ``api``."""
+def serve(settings: Settings, *, run_workers: bool, bootstrap: bool, host: str | None, port: int | None,
+          fd: int | None = None) -> None:
+    """``serve`` (bootstrap: the first start's accounts and the banner) and
+    ``api``.  ``serve`` with ``processes`` > 1 runs the API and the workers
+    as children of a supervisor (tidings/supervisor.py); ``fd`` is the
+    socket such an API child inherits (the supervisor has migrated)."""
     import uvicorn
 
     from tidings.api.http_protocol import KooHttpProtocol
@@ -83,11 +99,19 @@ def serve(settings: Settings, *, run_workers: bool, bootstrap: bool, host: str |
     if port:
         settings.port = port
     configure(settings.log_level)
-    sock = listen(settings.host, settings.port)
-    migrate_schema(settings)
+    if fd is not None:
+        sock = socket.socket(fileno=fd)
+    else:
+        sock = listen(settings.host, settings.port)
+        migrate_schema(settings)
     if bootstrap:
         first_start(settings, announce=True)
-    else:
+        processes = settings.process_count() if run_workers else 1
+        if processes > 1:
+            from tidings.supervisor import supervise
+
+            raise typer.Exit(supervise(sock, processes, settings.host, settings.port))
+    elif fd is None:
         typer.echo(f"Tidings API listening on {settings.base_url} (reference: {settings.base_url}/docs)")
     ctx = build_context(settings)  # a fresh engine for uvicorn's event loop
     application = create_app(settings, ctx=ctx, run_workers=run_workers)
@@ -96,19 +120,23 @@ def serve(settings: Settings, *, run_workers: bool, bootstrap: bool, host: str |
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def worker(settings: Settings) -> None:
+def worker(settings: Settings, *, carriers: bool = True, supervised: bool = False) -> None:
+    """``worker``: the background services.  ``carriers=False`` leaves the
+    operator's channels (SMPP) to another worker, so their binds are not
+    multiplied; ``supervised``: a child of ``serve``, which has migrated."""
     from tidings.channels.setup import build_registry
     from tidings.installed import build_context
     from tidings.logs import configure
     from tidings.runtime import ServiceRunner, build_services
 
     configure(settings.log_level)
-    migrate_schema(settings)  # like `api`: a worker started first must not crash on a missing table
+    if not supervised:
+        migrate_schema(settings)  # like `api`: a worker started first must not crash on a missing table
 
     async def _go() -> None:
         ctx = build_context(settings)
         await build_registry(ctx)
-        runner = ServiceRunner(ctx, build_services(ctx))
+        runner = ServiceRunner(ctx, build_services(ctx, carriers=carriers))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, runner.stop.set)

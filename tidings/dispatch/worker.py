@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.callbacks.receipts import ReceiptBatch, receipt_builders
 from tidings.channels.base import Channel, OutboundMessage, SubmitResult, TransactionalChannel
+from tidings.channels.published import StatePublisher
 from tidings.channels.registry import ChannelRegistry, RouteRequest, registry_of
 from tidings.channels.routing import enabled_channels
 from tidings.context import AppContext
@@ -314,15 +315,16 @@ class ChannelHost:
 
     name = "channels"
 
-    def __init__(self, ctx: AppContext, registry: ChannelRegistry, intake: Intake) -> None:
+    def __init__(self, ctx: AppContext, registry: ChannelRegistry, intake: Intake, channels: Sequence[Channel] | None = None) -> None:
         self.ctx = ctx
         self.registry = registry
         self.intake = intake
+        self.to_start = list(registry.channels() if channels is None else channels)
 
     async def run(self, stop: asyncio.Event) -> None:
         started = []
         try:
-            for ch in self.registry.channels():
+            for ch in self.to_start:
                 await ch.start(self.intake)
                 started.append(ch)
             await stop.wait()
@@ -409,17 +411,20 @@ class OrphanAdopter:
                 pass
 
 
-def pipeline_services(ctx: AppContext) -> list[Service]:
+def pipeline_services(ctx: AppContext, *, carriers: bool = True) -> list[Service]:
     """The pipeline's services for build_services: channels, one dispatcher
-    (or ``dispatch.loops`` on PostgreSQL) per channel, housekeeping."""
+    (or ``dispatch.loops`` on PostgreSQL) per channel, housekeeping.
+    ``carriers=False``: only the built-in channels (the sandbox); the
+    operator's (SMPP) run in the one worker that binds them."""
     config = DispatchConfig.from_settings(ctx.settings.extra)
     registry = registry_of(ctx)
     intake = Intake(ctx)
     ctx.intake = intake
-    services: list[Service] = [ChannelHost(ctx, registry, intake)]
+    channels = [ch for ch in registry.channels() if carriers or ch.definition is None]
+    services: list[Service] = [ChannelHost(ctx, registry, intake, channels)]
     loops = 1 if ctx.db.is_sqlite else max(1, config.loops)
     dispatchers = []
-    for ch in registry.channels():
+    for ch in channels:
         for i in range(loops):
             dispatchers.append(Dispatcher(ctx, ch, config, i))
     ctx.dispatchers = dispatchers
@@ -427,4 +432,5 @@ def pipeline_services(ctx: AppContext) -> list[Service]:
     services.extend(ReceiptHolding(ctx, d.transactional, config) for d in dispatchers if d.in_tx and d.loop_index == 0)
     services.append(OrphanAdopter(ctx, registry))
     services.append(Housekeeper(ctx))
+    services.append(StatePublisher(ctx, channels))  # for an admin API in another process
     return services
