@@ -157,7 +157,7 @@ class Profiler:
 def read_hook(base: Path) -> dict:
     """The hook's totals of every server process, added up: {"sqlite_thread":
     {stage: s}, "greenlet": {stage: s}, "active": [...], "errors": [...]}."""
-    out: dict = {"sqlite_thread": {}, "greenlet": {}, "active": set(), "errors": []}
+    out: dict = {"sqlite_thread": {}, "greenlet": {}, "statements": {}, "active": set(), "errors": []}
     for f in base.parent.glob(base.name + ".*.json"):
         try:
             snap = json.loads(f.read_text())
@@ -168,11 +168,17 @@ def read_hook(base: Path) -> dict:
         for kind in ("sqlite_thread", "greenlet"):
             for stage, sec in snap.get(kind, {}).items():
                 out[kind][stage] = out[kind].get(stage, 0.0) + sec
+        for key, (calls, sec) in snap.get("statements", {}).items():
+            tally = out["statements"].setdefault(key, [0, 0.0])
+            tally[0] += calls
+            tally[1] += sec
     return out
 
 
 def hook_delta(before: dict, after: dict) -> dict:
     d = {k: {s: v - before[k].get(s, 0.0) for s, v in after[k].items()} for k in ("sqlite_thread", "greenlet")}
+    was = before.get("statements", {})
+    d["statements"] = {k: [c - was.get(k, [0, 0.0])[0], sec - was.get(k, [0, 0.0])[1]] for k, (c, sec) in after.get("statements", {}).items()}
     return {**d, "active": sorted(after["active"]), "errors": after["errors"]}
 
 
@@ -205,6 +211,11 @@ def report(samples, cpu_us_per_msg: float | None, n_top: int = 15, hook: dict | 
         lines.append(f"  bench hook partly active {hook['active']}: {hook['errors']}")
         for kind in ("sqlite_thread", "greenlet"):
             lines += [f"    {kind} {stage:<40} {sec * 1e6 / max(1, messages):7.0f} µs/msg" for stage, sec in hook[kind].items()]
+    if hook and hook.get("statements") and messages:
+        lines.append("  SQLite thread by statement (the hook; stage | statement):")
+        for key, (calls, sec) in sorted(hook["statements"].items(), key=lambda kv: -kv[1][1])[:n_top]:
+            if calls:
+                lines.append(f"    {sec * 1e6 / messages:6.1f} µs/msg {calls:7d} calls {sec * 1e6 / calls:7.0f} µs/call  {key}")
     lines.append(f"  server CPU by stage (py-spy alone, {total} samples):")
     for stage, share in shares(samples).items():
         us = f"{share * cpu_us_per_msg:7.0f} µs/msg" if cpu_us_per_msg else ""

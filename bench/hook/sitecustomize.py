@@ -21,6 +21,32 @@ from __future__ import annotations
 
 import os
 
+if os.environ.get("TIDINGS_BENCH_CPROFILE"):
+    # cProfile of the main thread (the event loop), written at exit: the Python
+    # side of a stage, function by function (slow: compare shares, not times).
+    # The server is killed, not stopped, so the profile is written every 3 s
+    # (a signal the process sends itself: the handler runs on the main thread).
+    import cProfile
+    import signal
+    import threading
+    import time
+
+    _cprofile = cProfile.Profile(time.thread_time)  # CPU, not the waits for the GIL
+
+    def _dump(*_args) -> None:
+        _cprofile.disable()
+        _cprofile.dump_stats(f"{os.environ['TIDINGS_BENCH_CPROFILE']}.{os.getpid()}")
+        _cprofile.enable()
+
+    def _tick() -> None:
+        while True:
+            time.sleep(3)
+            os.kill(os.getpid(), signal.SIGUSR2)
+
+    signal.signal(signal.SIGUSR2, _dump)
+    threading.Thread(target=_tick, name="bench-cprofile", daemon=True).start()
+    _cprofile.enable()
+
 if os.environ.get("TIDINGS_BENCH_STAGES"):
     import importlib.util
     import json
@@ -36,6 +62,7 @@ if os.environ.get("TIDINGS_BENCH_STAGES"):
     _out = Path(f"{os.environ['TIDINGS_BENCH_STAGES']}.{os.getpid()}.json")
     _lock = threading.Lock()
     _totals: dict[str, dict[str, float]] = {"sqlite_thread": {}, "greenlet": {}}
+    _statements: dict[str, list[float]] = {}  # "stage | SQL head" -> [calls, CPU seconds]
     _active: list[str] = []
 
     def _stage(frame) -> str:
@@ -63,12 +90,20 @@ if os.environ.get("TIDINGS_BENCH_STAGES"):
         async def _execute(self, fn, *args, **kwargs):
             stage = _stage(sys._getframe(1))
 
+            what = args[0] if args and isinstance(args[0], str) else getattr(fn, "__name__", "?")
+            key = f"{stage} | {' '.join(what.split())[:90]}"
+
             def timed():
                 t0 = time.thread_time()
                 try:
                     return fn(*args, **kwargs)
                 finally:
-                    _add("sqlite_thread", stage, time.thread_time() - t0)
+                    spent = time.thread_time() - t0
+                    _add("sqlite_thread", stage, spent)
+                    with _lock:
+                        tally = _statements.setdefault(key, [0, 0.0])
+                        tally[0] += 1
+                        tally[1] += spent
 
             return await original(self, timed)
 
@@ -114,7 +149,8 @@ if os.environ.get("TIDINGS_BENCH_STAGES"):
     def _writer() -> None:
         while True:
             with _lock:
-                snapshot = {"active": _active, "errors": _errors, **{k: dict(v) for k, v in _totals.items()}}
+                snapshot = {"active": _active, "errors": _errors, "statements": {k: list(v) for k, v in _statements.items()},
+                            **{k: dict(v) for k, v in _totals.items()}}
             tmp = _out.with_suffix(".tmp")
             tmp.write_text(json.dumps(snapshot))
             tmp.replace(_out)
