@@ -73,3 +73,20 @@ async def test_rows_are_stored_as_sqlalchemy_stores_them(db_url):
         assert typed["fast-2"].created_at == NOW and typed["fast-2"].carrier_ids == ["c1", "c2"]
     finally:
         await db.dispose()
+
+
+async def test_one_of_matches_exactly_the_listed_values(db_url):
+    # One bound parameter for the whole list (json_each / = ANY): the same rows
+    # as IN (...), none for an empty list, values with quotes and non-ASCII intact.
+    db = Database(db_url)
+    ids = [f"id-{i}" for i in range(1200)] + ["o'brien", "示例-1"]
+    try:
+        async with db.write() as session:
+            await executemany(session, M.insert(), [_row(i) for i in ids])
+        async with db.read() as session:
+            wanted = ids[::3] + ["o'brien", "示例-1", "absent"]
+            got = [r[0] for r in await session.execute(select(M.c.id).where(dialect.one_of(session, M.c.id, wanted)).order_by(M.c.id))]
+            assert got == sorted(set(wanted) - {"absent"})
+            assert list(await session.execute(select(M.c.id).where(dialect.one_of(session, M.c.id, [])))) == []
+    finally:
+        await db.dispose()

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import CursorResult, DateTime, Executable, Table
+import orjson
+from sqlalchemy import ARRAY, ColumnElement, CursorResult, DateTime, Executable, Select, String, Table, any_, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -38,6 +39,19 @@ def is_deadlock(exc: DBAPIError) -> bool:
     return getattr(exc.orig, "sqlstate", None) == "40P01"
 
 
+def one_of(session: AsyncSession, column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
+    """``column IN (values)`` with the whole list as ONE bound parameter: a JSON
+    array read by SQLite's ``json_each``, a text array with PostgreSQL's
+    ``= ANY``.  The statement is the same for any list, so SQLAlchemy's compiled
+    cache serves it, and no per-value bind parameter is built, named and
+    rendered (``in_(list)``'s expanding parameter cost ~1 µs per value on the
+    hot path; docs/performance.md).  Both use the column's index."""
+    if is_postgres(session):
+        return column == any_(bindparam(None, list(values), type_=ARRAY(String())))
+    listed: Select[Any] = select(literal_column("value")).select_from(func.json_each(bindparam(None, orjson.dumps(list(values)).decode(), type_=String())))
+    return column.in_(listed.scalar_subquery())
+
+
 def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -48,8 +62,8 @@ def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
 # (construct_params, then the type processors), the largest single cost of the
 # pipeline's hot path after SQLite itself (docs/performance.md).  The plan below
 # does that once per statement and shape; each row is then a plain tuple.
-_ROW = object()
-_Plan = tuple[str, list[tuple[str, Callable[[Any], Any] | None, Any, bool]]]
+_Build = Callable[[Sequence[Mapping[str, Any]]], list[tuple[Any, ...]]]
+_Plan = tuple[str, _Build]
 _plans: dict[tuple[Executable, str, tuple[str, ...]], _Plan | None] = {}
 _MAX_PLANS = 256  # statements are module constants; the bound guards against a caller that is not
 
@@ -59,12 +73,43 @@ def _plan(stmt: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Plan | 
     if compiled.insert_prefetch or compiled.update_prefetch or not compiled.positional or compiled.positiontup is None:
         return None  # Python-side column defaults or a named paramstyle: the general path
     processors = cast(Mapping[str, Callable[[Any], Any]], compiled._bind_processors)
-    steps: list[tuple[str, Callable[[Any], Any] | None, Any, bool]] = []
-    for name in compiled.positiontup:
-        bind = compiled.binds[name]
-        value = _ROW if name in keys else bind.effective_value
-        steps.append((name, processors.get(name), value, isinstance(bind.type, DateTime)))
-    return compiled.string, steps
+    return compiled.string, _row_builder([
+        (name, processors.get(name), name in keys, compiled.binds[name].effective_value, isinstance(compiled.binds[name].type, DateTime))
+        for name in compiled.positiontup
+    ])
+
+
+def _row_builder(steps: list[tuple[str, Callable[[Any], Any] | None, bool, Any, bool]]) -> _Build:
+    """A function turning a batch of row mappings into the driver's tuples,
+    generated once per plan: one tuple display per row, the type processors
+    called only where a column has one, the batch's repeated datetimes (its
+    "now") formatted once, constants processed once."""
+    env: dict[str, Any] = {"_memo": _memo}
+    items = []
+    for i, (name, process, from_row, const, is_time) in enumerate(steps):
+        if not from_row:
+            env[f"c{i}"] = process(const) if process is not None and const is not None else const
+            items.append(f"c{i}")
+        elif process is None:
+            items.append(f"row[{name!r}]")
+        elif is_time:
+            env[f"p{i}"] = process
+            items.append(f"_memo(memo, p{i}, row[{name!r}])")
+        else:
+            env[f"p{i}"] = process
+            items.append(f"(None if (v{i} := row[{name!r}]) is None else p{i}(v{i}))")
+    source = f"def build(rows):\n    memo = {{}}\n    return [({', '.join(items)},) for row in rows]\n"
+    exec(compile(source, "<executemany row builder>", "exec"), env)
+    return cast(_Build, env["build"])
+
+
+def _memo(memo: dict[Any, Any], process: Callable[[Any], Any], v: Any) -> Any:
+    if v is None:
+        return None
+    p = memo.get(v)
+    if p is None:
+        p = memo[v] = process(v)
+    return p
 
 
 async def executemany(session: AsyncSession, stmt: Executable, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -83,24 +128,8 @@ async def executemany(session: AsyncSession, stmt: Executable, rows: Sequence[Ma
     if plan is None:
         await session.execute(stmt, rows)
         return
-    sql, steps = plan
-    memo: dict[Any, Any] = {}  # the same datetime (the batch's "now") is formatted once
-    params = []
-    for row in rows:
-        values = []
-        for name, process, const, is_time in steps:
-            v = row[name] if const is _ROW else const
-            if process is not None and v is not None:
-                if is_time:
-                    p = memo.get(v)
-                    if p is None:
-                        p = memo[v] = process(v)
-                    v = p
-                else:
-                    v = process(v)
-            values.append(v)
-        params.append(tuple(values))
-    await conn.exec_driver_sql(sql, params)
+    sql, build = plan
+    await conn.exec_driver_sql(sql, build(rows))
 
 
 _built: dict[tuple[str, str], Any] = {}

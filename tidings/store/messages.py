@@ -20,7 +20,7 @@ from sqlalchemy import and_, bindparam, case, func, literal_column, or_, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.domain.frequency import Counter
-from tidings.store.dialect import affected, built_once, chunks, dialect_insert, executemany, is_postgres
+from tidings.store.dialect import affected, built_once, chunks, dialect_insert, executemany, is_postgres, one_of
 from tidings.store.models.pipeline import (
     EXPIRED,
     IN_FLIGHT,
@@ -41,6 +41,7 @@ from tidings.timeutil import utcnow
 
 M = Message.__table__
 CHUNK = 500  # ids per IN (...) list: far below every bind-parameter limit
+LIST = 5000  # ids per one_of(...) (one bound parameter, whatever the count)
 
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
@@ -75,10 +76,10 @@ async def load_counters(session: AsyncSession, tenant_id: str, keys: list[tuple[
     for scope, number in keys:
         by_scope.setdefault(scope, []).append(number)
     for scope, numbers in by_scope.items():
-        for chunk in _chunks(numbers):
+        for chunk in _chunks(numbers, LIST):
             rows = await session.execute(
                 select(t.c.number, t.c.minute_window, t.c.minute_count, t.c.hour_window, t.c.hour_count, t.c.day_window, t.c.day_count).where(
-                    t.c.tenant_id == tenant_id, t.c.scope == scope, t.c.number.in_(chunk)
+                    t.c.tenant_id == tenant_id, t.c.scope == scope, one_of(session, t.c.number, chunk)
                 )
             )
             for r in rows:
@@ -207,17 +208,17 @@ async def move_queued(session: AsyncSession, moves: Sequence[Move]) -> None:
 
 
 async def mark_submitting(session: AsyncSession, ids: list[str], lease_until: datetime) -> None:
-    for chunk in _chunks(ids):
-        await session.execute(update(M).where(M.c.id.in_(chunk)).values(status=SUBMITTING, next_attempt_at=lease_until))
+    for chunk in _chunks(ids, LIST):
+        await session.execute(update(M).where(one_of(session, M.c.id, chunk)).values(status=SUBMITTING, next_attempt_at=lease_until))
 
 
 async def mark_submitted_alike(session: AsyncSession, ids: list[str], now: datetime) -> None:
     """The common case: every message of the batch accepted, carrier ids not
-    needed (the channel's reports name our ids).  One UPDATE per 500."""
-    for chunk in _chunks(sorted(ids)):
+    needed (the channel's reports name our ids).  One UPDATE for all."""
+    for chunk in _chunks(sorted(ids), LIST):
         await session.execute(
             update(M)
-            .where(M.c.id.in_(chunk))
+            .where(one_of(session, M.c.id, chunk))
             .values(status=SUBMITTED, submitted_at=now, attempts=M.c.attempts + 1, next_attempt_at=M.c.expires_at, status_code=None, status_desc=None)
         )
 
@@ -307,9 +308,11 @@ async def expired_leases(session: AsyncSession, channel: str, now: datetime, lim
 
 
 async def mark_unknown(session: AsyncSession, ids: list[str], now: datetime, desc: str) -> None:
-    for chunk in _chunks(ids):
+    for chunk in _chunks(ids, LIST):
         await session.execute(
-            update(M).where(M.c.id.in_(chunk), M.c.status == SUBMITTING).values(status=UNKNOWN, status_code="UNKNOWN", status_desc=desc, next_attempt_at=now)
+            update(M)
+            .where(one_of(session, M.c.id, chunk), M.c.status == SUBMITTING)
+            .values(status=UNKNOWN, status_code="UNKNOWN", status_desc=desc, next_attempt_at=now)
         )
 
 
@@ -371,8 +374,8 @@ REPORT_COLUMNS = (
 async def load_for_reports(session: AsyncSession, ids: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     # Sorted, so concurrent report batches on PostgreSQL lock rows in one order.
-    for chunk in _chunks(sorted(ids)):
-        stmt = select(*REPORT_COLUMNS).where(M.c.id.in_(chunk)).order_by(M.c.id)
+    for chunk in _chunks(sorted(ids), LIST):
+        stmt = select(*REPORT_COLUMNS).where(one_of(session, M.c.id, chunk)).order_by(M.c.id)
         if is_postgres(session):
             stmt = stmt.with_for_update()
         for row in await session.execute(stmt):
@@ -396,11 +399,11 @@ _REPORT = (
 
 
 async def finalize_alike(session: AsyncSession, ids: list[str], status: str, code: str, desc: str, reported: datetime, part_reports: list) -> None:
-    """Single-part messages that got the same report: one UPDATE per 500."""
-    for chunk in _chunks(ids):
+    """Single-part messages that got the same report: one UPDATE for all."""
+    for chunk in _chunks(ids, LIST):
         await session.execute(
             update(M)
-            .where(M.c.id.in_(chunk))
+            .where(one_of(session, M.c.id, chunk))
             .values(
                 status=status,
                 status_code=code,
