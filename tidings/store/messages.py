@@ -363,7 +363,8 @@ REPORT_COLUMNS = (
     M.c.status,
     M.c.created_at,
     M.c.submitted_at,
-    M.c.carrier_ids,
+    # Not carrier_ids: no receipt or meter reads them, and on SMPP every row
+    # has a JSON list that would be decoded for nothing.
     M.c.part_reports,
     M.c.next_attempt_at,
     M.c.aim_tpl_id,
