@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Receive, Scope, Send
 
 from tidings.aim import capability, events, queries
-from tidings.aim.parse import find_link
+from tidings.aim.parse import kept, kept_link
 from tidings.aim.preview import _MATERIAL_ID, WIDTH, resolver
 from tidings.aim.render import CARD_CSS, CARD_JS, CardError, render_card
 from tidings.api.deps import ctx_of
@@ -93,17 +93,28 @@ async def _template(session: AsyncSession, tpl_id: str) -> _Card | None:
     return card
 
 
+_drawn: dict[tuple[str, int], tuple[_Card, Markup | None]] = {}
+
+
 async def draw(session: AsyncSession, link: AimLink, width: int = WIDTH) -> tuple[_Card | None, Markup | None]:
     """The card of ``link`` for its recipient (a deleted template still draws:
-    links already made keep their card)."""
+    links already made keep their card).  Drawn once per template entry of
+    :data:`_cards` and width, then kept like the card page (a group link's
+    many handsets, the phone's refresh)."""
     tpl = await _template(session, link.tpl_id)
     if tpl is None:
         return None, None
-    paths = tpl.paths
+    hit = _drawn.get((link.id, width))
+    if hit is not None and hit[0] is tpl:
+        return tpl, hit[1]
     try:
-        return tpl, render_card(tpl.pages, link.dync_params or {}, resolver(paths), width=width)
+        card: Markup | None = render_card(tpl.pages, link.dync_params or {}, resolver(tpl.paths), width=width)
     except CardError:
-        return tpl, None
+        card = None
+    if len(_drawn) >= PAGES_KEPT:
+        _drawn.clear()
+    _drawn[link.id, width] = (tpl, card)
+    return tpl, card
 
 
 def _notice(status: int, heading: str, text: str, headers: dict[str, str] | None = None) -> HTMLResponse:
@@ -115,26 +126,14 @@ def _host(request: Request) -> str:
     return (request.headers.get("host") or "").lower()
 
 
-_links: dict[tuple[str, str], tuple[AimLink, float]] = {}
-
-
 async def _link(session: AsyncSession, request: Request, code: str) -> AimLink | None:
     """The code on the domain the page was reached at, else on any domain (the
-    embedded server answers for its own address and for registered domains).
-    What the page reads of a link never changes after it is minted, so found
-    links are kept for :data:`CACHE_SECONDS` (expiry is checked on every use)."""
+    embedded server answers for its own address and for registered domains);
+    kept a few seconds (:func:`tidings.aim.parse.kept_link`, expiry is checked
+    on every use)."""
     if not 3 <= len(code) <= 16 or not code.isalnum():
         return None
-    key, now = (_host(request), code), time.monotonic()
-    hit = _links.get(key)
-    if hit is not None and now - hit[1] < CACHE_SECONDS:
-        return hit[0]
-    link = await find_link(session, code, key[0]) or await find_link(session, code)
-    if link is not None:
-        if len(_links) > 100_000:
-            _links.clear()
-        _links[key] = (link, now)
-    return link
+    return await kept_link(session, code, _host(request))
 
 
 def _visitor(request: Request) -> tuple[str, bool]:
@@ -151,11 +150,6 @@ def _remember(response: Response, visitor: str) -> None:
 
 _pages: dict[tuple[str, str], tuple[_Card, bytes]] = {}
 PAGES_KEPT = 1_000  # ~17 kB each: the pages drawn last, for reloads and group links
-
-
-def _kept_link(key: tuple[str, str], now: float) -> AimLink | None:
-    hit = _links.get(key)
-    return hit[0] if hit is not None and now - hit[1] < CACHE_SECONDS else None
 
 
 def _kept_card(tpl_id: str, now: float) -> _Card | None:
@@ -188,7 +182,7 @@ async def card_page(code: str, request: Request) -> Response:
     # A link and its template seen in the last CACHE_SECONDS need no database
     # session at all (the common case: a reload, a group link's recipients).
     key, mono = (_host(request), code), time.monotonic()
-    link = _kept_link(key, mono)
+    link = kept(key[0], code, mono)
     tpl = _kept_card(link.tpl_id, mono) if link is not None and not link.custom_url else None
     if tpl is None:
         async with ctx.db.read() as session:

@@ -22,6 +22,7 @@ outcome and is never a second parse.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,13 +85,14 @@ def shortchain(link: AimLink, task_id: str) -> dict:
             "aim_code": link.code, "status": OK, "describe": DESCRIBE[OK]}
 
 
-def verdict(link: AimLink, sms_signs: list[str], handset: Handset, active: frozenset[str], now: datetime) -> int:
-    """The pure rule, in the module docstring's order (``sms_signs``: the link's task's)."""
+def verdict(link: AimLink, sms_signs: list[str], handset: Handset, active: frozenset[str], now: datetime, spent: bool = False) -> int:
+    """The pure rule, in the module docstring's order (``sms_signs``: the link's
+    task's; ``spent``: the link is at its ``resolving_times``)."""
     if link.expires_at <= now:
         return EXPIRED
     if handset.sms_sign.strip("【】[] ") not in sms_signs:
         return WRONG_SIGN
-    if link.resolved_times >= link.resolving_times:
+    if spent:
         return EXHAUSTED
     if handset.maker is None:
         return INCAPABLE
@@ -105,6 +107,35 @@ async def find_link(session: AsyncSession, code: str, domain: str | None = None)
     if domain:
         q = q.where(AimLink.domain == domain.lower())
     return (await session.execute(q.limit(1))).scalar_one_or_none()
+
+
+KEEP_SECONDS = 5.0
+_kept: dict[tuple[str, str], tuple[AimLink, float]] = {}
+
+
+def kept(domain: str, code: str, now: float) -> AimLink | None:
+    """A link :func:`kept_link` found in the last :data:`KEEP_SECONDS`."""
+    hit = _kept.get((domain, code))
+    return hit[0] if hit is not None and now - hit[1] < KEEP_SECONDS else None
+
+
+async def kept_link(session: AsyncSession, code: str, domain: str) -> AimLink | None:
+    """The code on ``domain``, else on any domain, kept for :data:`KEEP_SECONDS`
+    once found.  What the card page and a parse read of a kept link (code,
+    domain, tenant, template, task, the recipient's values, custom_url,
+    expiry) never changes after it is minted; its counters are never read from
+    it (a parse counts in the UPDATE itself and reads them fresh when it
+    needs them)."""
+    domain = domain.lower()
+    now = time.monotonic()
+    link = kept(domain, code, now)
+    if link is None:
+        link = await find_link(session, code, domain) or await find_link(session, code)
+        if link is not None:
+            if len(_kept) > 100_000:
+                _kept.clear()
+            _kept[domain, code] = (link, now)
+    return link
 
 
 _signs: dict[str, list[str]] = {}
@@ -134,22 +165,37 @@ async def active_makers(session: AsyncSession, tenant_id: str, tpl_id: str) -> f
     return frozenset((await session.execute(q)).scalars())
 
 
+_P, _L = AimParse.__table__.c, AimLink.__table__.c
+
+
 async def parse(session: AsyncSession, link: AimLink, handset: Handset, now: datetime | None = None) -> Outcome:
-    """Resolve ``link`` for ``handset`` inside the caller's write transaction."""
+    """Resolve ``link`` for ``handset`` inside the caller's write transaction.
+
+    ``link`` may be a kept one (:func:`kept_link`): its counters are not read
+    from it.  A success is counted by the conditional UPDATE (the link is
+    spent when it counts nothing); a failure after the signature check reads
+    the counters, since a spent link fails as spent before the handset is
+    looked at."""
     now = now or utcnow()
     source = handset.source[:64]
-    earlier = (await session.execute(select(AimParse.id, AimParse.status).where(AimParse.link_id == link.id, AimParse.source == source))).first()
+    earlier = (await session.execute(select(_P.id, _P.status).where(_P.link_id == link.id, _P.source == source))).first()
     if earlier is not None:
         return Outcome(earlier.status, DESCRIBE.get(earlier.status, ""), link, earlier.id, repeated=True)
     signs = await task_signs(session, link.task_id)
-    active = await active_makers(session, link.tenant_id, link.tpl_id) if link.expires_at > now else frozenset()
-    status = verdict(link, signs, handset, active, now)
+    status = verdict(link, signs, handset, frozenset(), now)
+    if status == TEMPLATE_INACTIVE:  # a capable handset: is the template active at its maker?
+        status = verdict(link, signs, handset, await active_makers(session, link.tenant_id, link.tpl_id), now)
     if status == OK:
         # Counted only while under resolving_times, in the statement itself:
         # two handsets racing for a link's last resolve cannot both win.
-        won = await affected(session, update(AimLink).where(AimLink.id == link.id, AimLink.resolved_times < AimLink.resolving_times)
-                             .values(resolved_times=AimLink.resolved_times + 1, resolved_at=now))
+        # (Core statements on the table: no ORM bulk-update bookkeeping per parse.)
+        won = await affected(session, update(AimLink.__table__).where(_L.id == link.id, _L.resolved_times < _L.resolving_times)
+                             .values(resolved_times=_L.resolved_times + 1, resolved_at=now))
         status = OK if won else EXHAUSTED
+    elif status in (INCAPABLE, TEMPLATE_INACTIVE):
+        counts = (await session.execute(select(_L.resolved_times, _L.resolving_times).where(_L.id == link.id))).one()
+        if counts.resolved_times >= counts.resolving_times:
+            status = EXHAUSTED
     parse_id = uuid_id()
     await session.execute(insert(AimParse.__table__).values(
         id=parse_id, link_id=link.id, tenant_id=link.tenant_id, tpl_id=link.tpl_id, source=source, mobile=handset.number[:40],
@@ -158,5 +204,5 @@ async def parse(session: AsyncSession, link: AimLink, handset: Handset, now: dat
         await enqueue_aim_receipts(session, link.tenant_id, "shortchain", [shortchain(link, link.task_id)])
         await record(session, [MeterEvent(link.tenant_id, PRODUCT, METRIC, 1, parse_id, now)])
     else:
-        await session.execute(update(AimLink).where(AimLink.id == link.id).values(failed_times=AimLink.failed_times + 1))
+        await session.execute(update(AimLink.__table__).where(_L.id == link.id).values(failed_times=_L.failed_times + 1))
     return Outcome(status, DESCRIBE[status], link, parse_id)

@@ -381,7 +381,7 @@ async def gateway_resolve(request: Request, body: GatewayResolve, op: Principal 
         raise invalid("aim_url", "must look like domain/s/code")
     number = capability.national_cn(body.mobile)
     async with ctx_of(request).db.write() as session:
-        link = await parse.find_link(session, parsed[1], parsed[0]) or await parse.find_link(session, parsed[1])
+        link = await parse.kept_link(session, parsed[1], parsed[0])
         if link is None:
             return {"status": parse.NOT_FOUND, "describe": parse.DESCRIBE[parse.NOT_FOUND]}
         maker = body.maker or (await capability.handset_maker(session, body.mobile) if number else None)
