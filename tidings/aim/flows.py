@@ -40,9 +40,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings import filing
 from tidings.aim import capability, queries, sending
-from tidings.aim.api.links import param_names, usable_for_tasks
 from tidings.aim.codes import TEMPLATE_NOT_USABLE
 from tidings.context import AppContext
 from tidings.domain import send_status
@@ -98,12 +96,11 @@ async def _validate(ctx: AppContext, tenant_id: str, inp: FlowInput) -> None:
     if not 1 <= inp.days <= 7:
         raise invalid("expiration_time", "must be 1-7 days")
     async with ctx.db.read() as session:
-        await filing.require_filing(session, tenant_id, sending.SEND_FILING)
-        tpl = await usable_for_tasks(session, tenant_id, inp.tpl_id)
+        tpl = await queries.usable_for_tasks(session, tenant_id, inp.tpl_id, filing_area=sending.SEND_FILING)
         t = await sending.check_channel(session, tenant_id, inp.channel)
         if len(inp.sms_params) != len(t.variables) - 1:
             raise invalid("sms_params", f"must have {len(t.variables) - 1} values: the variables of SMS template {t.template_id} except its NEWTEXT link")
-        missing = [n for n in param_names(tpl) if n not in (inp.dync_params or {})]
+        missing = [n for n in tpl.params if n not in (inp.dync_params or {})]
         if missing:
             raise invalid("dync_params", f"lacks {', '.join(missing)} declared by template {tpl.id}")
         await sending.link_domain(ctx, session, tenant_id, inp.spec())
@@ -197,11 +194,11 @@ async def run(ctx: AppContext, flow_id: str, holder: str, stop: asyncio.Event | 
 async def _chunk(ctx: AppContext, tenant_id: str, settings: dict, flow_id: str, holder: str, inp: FlowInput, seq: int,
                  numbers: list[str], stop: asyncio.Event | None) -> None:
     async with ctx.db.read() as session:
-        usable = await queries.usable_template(session, tenant_id, inp.tpl_id)
-        if usable is None:
+        tpl = await queries.task_template(session, inp.tpl_id)
+        if tpl is None or not tpl.usable_by(tenant_id):
             why = "was disabled, deleted or withdrawn: the flow stops; numbers not yet sent are not sent"
             raise KooError(TEMPLATE_NOT_USABLE, f"Smart-message template {inp.tpl_id} {why}")
-        checked = await capability.check(session, numbers, capability.NONE, frozenset(usable[1]))
+        checked = await capability.check(session, numbers, capability.NONE, tpl.makers)
     outcomes = ["none"] * len(numbers)
     recipients: list[sending.Recipient] = []
     at: list[int] = []  # chunk index of each recipient

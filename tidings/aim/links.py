@@ -27,6 +27,8 @@ from sqlalchemy import and_, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.aim import codes
+from tidings.ids import uuid_id
+from tidings.store.dialect import executemany
 from tidings.store.models.aim import AimDomain, AimLink, AimParse, AimResolveTask, AimTemplate
 from tidings.timeutil import wire_z
 
@@ -44,8 +46,24 @@ MAX_LINKS = 100
 OK = "0"  # result_code of a minted link; the refusals are in codes.py
 
 
+# Random bytes to base62 without bias: 248 = 4 x 62, so each byte below 248 maps
+# to ALPHABET[byte % 62] with equal odds and the 8 bytes from 248 up are dropped.
+_BASE62 = bytes(ord(ALPHABET[b % 62]) for b in range(248)) + bytes(8)
+_ABOVE = bytes(range(248, 256))
+
+
+def new_codes(n: int) -> list[str]:
+    """``n`` standard codes from one draw of the operating system's CSPRNG
+    (:func:`secrets.token_bytes`), not ``8 x n`` calls of ``secrets.choice``."""
+    text = ""
+    need = n * CODE_LENGTH
+    while len(text) < need:
+        text += secrets.token_bytes(need - len(text) + need // 32 + 8).translate(_BASE62, _ABOVE).decode("ascii")
+    return [text[i : i + CODE_LENGTH] for i in range(0, need, CODE_LENGTH)]
+
+
 def new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return new_codes(1)[0]
 
 
 def aim_url(domain: str, code: str) -> str:
@@ -109,7 +127,7 @@ def plan(req: Request, facts: Facts, *, tenant_id: str, now: datetime, fresh_cod
     expires = now + timedelta(days=req.days)
     seen_flags: set[str] = set()
     seen_codes: set[str] = set()
-    fresh = iter(fresh_codes) if fresh_codes is not None else None
+    fresh = iter(fresh_codes if fresh_codes is not None else new_codes(len(req.params)))
     for p in req.params:
         flag = p["cust_flag"]
         custom_url = p.get("custom_url") or None
@@ -131,7 +149,7 @@ def plan(req: Request, facts: Facts, *, tenant_id: str, now: datetime, fresh_cod
         elif wanted and (wanted in facts.taken or wanted in seen_codes):
             _refuse(row, codes.CODE_TAKEN, f"custom_short_code {wanted} is already used on {req.domain}")
         else:
-            row["code"] = wanted or (next(fresh) if fresh is not None else new_code())
+            row["code"] = wanted or next(fresh)
             seen_codes.add(row["code"])
         seen_flags.add(flag)
     return out
@@ -159,20 +177,64 @@ async def taken_codes(session: AsyncSession, domain: str, wanted: set[str]) -> f
     return frozenset(code for code in (await session.execute(q)).scalars() if code is not None)
 
 
-async def mint(session: AsyncSession, planned: Planned) -> str:
-    """Write the task and its rows (one statement each).  A random code that
-    collides makes the unique index refuse; the caller retries the whole
-    transaction with fresh codes."""
-    from tidings.ids import uuid_id
+_TASK_INSERT = insert(AimResolveTask.__table__)
+_LINK_INSERT = insert(AimLink.__table__)
 
+
+async def mint(session: AsyncSession, planned: Planned) -> str:
+    """Write the task and its rows (one statement each, the rows as one
+    driver executemany).  A random code that collides makes the unique index
+    refuse; the caller retries the whole transaction with fresh codes."""
     task_id = uuid_id()
     planned.task["id"] = task_id
-    await session.execute(insert(AimResolveTask.__table__), [planned.task])
-    for row in planned.links:
-        row["id"], row["task_id"] = uuid_id(), task_id
-    if planned.links:
-        await session.execute(insert(AimLink.__table__), planned.links)
+    await executemany(session, _TASK_INSERT, [planned.task])
+    for row, link_id in zip(planned.links, uuid_ids(len(planned.links)), strict=True):
+        row["id"], row["task_id"] = link_id, task_id
+    await executemany(session, _LINK_INSERT, planned.links)
     return task_id
+
+
+def uuid_ids(n: int) -> list[str]:
+    """``n`` version-4 UUID strings from one draw of the CSPRNG (what ``str(uuid4())`` makes)."""
+    raw = secrets.token_bytes(16 * n)
+    out = []
+    for i in range(0, 16 * n, 16):
+        h = raw[i : i + 16].hex()
+        out.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}")
+    return out
+
+
+def link_views(rows: Sequence[Mapping[str, Any]], tenant_id: str) -> list[dict[str, Any]]:
+    """The links of one create request as it answers them (:func:`link_view`,
+    with the dates the rows share formatted once)."""
+    times = TimeMemo()
+    out = []
+    for row in rows:
+        code = row["code"]
+        view: dict[str, Any] = {"cust_flag": row["cust_flag"], "cust_id": tenant_id}
+        if row["dync_params"]:
+            view["dync_params"] = row["dync_params"]
+        if row["custom_url"] is not None:
+            view["custom_url"] = row["custom_url"]
+        if code:
+            view["aim_url"] = f"{row['domain']}{PATH}{code}"
+            view["aim_code"] = code
+        view["result_code"] = row["result_code"]
+        if row["error_message"]:
+            view["error_message"] = row["error_message"]
+        view["generate_date"] = times[row["created_at"]]
+        view["expire_date"] = times[row["expires_at"]]
+        view["custom_short_code"] = row["custom_short_code"]
+        out.append(view)
+    return out
+
+
+class TimeMemo(dict):
+    """wire_z with a memo: a batch of links shares its creation and expiry times."""
+
+    def __missing__(self, dt: datetime) -> str:
+        text = self[dt] = wire_z(dt)
+        return text
 
 
 def link_view(row: Mapping[str, Any], tenant_id: str, *, listing: bool = False) -> dict[str, Any]:

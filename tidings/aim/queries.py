@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings.aim.codes import TEMPLATE_NOT_FOUND, TEMPLATE_PUBLIC
+from tidings.aim.codes import TEMPLATE_NOT_FOUND, TEMPLATE_NOT_USABLE, TEMPLATE_PUBLIC
 from tidings.aim.views import MATERIAL_PATH
+from tidings.domain.filing import APPROVED as FILING_APPROVED
 from tidings.errors import KooError, not_found
+from tidings.filing import require_filing
 from tidings.store.filters import where_given
 from tidings.store.models.aim import (
     AUDIT_APPROVED,
@@ -23,6 +26,7 @@ from tidings.store.models.aim import (
     AimTemplate,
     AimTemplateMaker,
 )
+from tidings.store.models.review import Filing
 
 
 async def own_template(session: AsyncSession, tenant_id: str, tpl_id: str) -> AimTemplate:
@@ -167,3 +171,81 @@ async def material_paths(session: AsyncSession, tenant_id: str | None, resource_
 async def servable_material(session: AsyncSession, aim_resource_id: str) -> AimMaterial | None:
     stmt = select(AimMaterial).where(AimMaterial.aim_resource_id == aim_resource_id, AimMaterial.deleted_at.is_(None))
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+# --- what resolve and send tasks read of their template, in one statement ----------------------------
+@dataclass(frozen=True, slots=True)
+class TaskTemplate:
+    """The few columns of a template a resolve or send task needs (not its
+    stored request or pages), the makers where it is active and, when asked,
+    the state of the tenant's filing for an area."""
+
+    id: str
+    tenant_id: str | None
+    public: bool
+    deleted: bool
+    audit_state: int
+    tpl_state: int
+    params: tuple[str, ...]  # the bare parameter names (``name`` for ``${name}``): the keys of dync_params
+    makers: frozenset[str]  # active there (MAKER_ENABLED)
+    filing: str | None = None  # None: no filing row (or none asked for)
+
+    def visible_to(self, tenant_id: str) -> bool:
+        return self.public or self.tenant_id == tenant_id
+
+    def usable_by(self, tenant_id: str) -> bool:
+        """What :func:`usable_template` answers: approved, enabled, not deleted, own or public."""
+        return not self.deleted and self.visible_to(tenant_id) and self.audit_state == AUDIT_APPROVED and self.tpl_state == 1
+
+
+def param_names(params: list | None) -> tuple[str, ...]:
+    """A template's declared parameters as ``dync_params`` keys."""
+    return tuple(p.get("key") or p["name"][2:-1] for p in params or [] if isinstance(p, dict) and p.get("name"))
+
+
+_T = AimTemplate.__table__.c
+_M = AimTemplateMaker.__table__.c
+
+
+def _task_template_query(filing_area: bool):
+    cols: list[Any] = [_T.id, _T.tenant_id, _T.public, _T.deleted_at, _T.audit_state, _T.tpl_state, _T.params, _M.maker, _M.state]
+    if filing_area:
+        cols.append(select(Filing.state).where(Filing.tenant_id == bindparam("tenant_id"), Filing.area == bindparam("area"))
+                    .scalar_subquery().label("filing"))
+    joined = AimTemplate.__table__.outerjoin(AimTemplateMaker.__table__, _M.template_id == _T.id)
+    return select(*cols).select_from(joined).where(_T.id == bindparam("tpl_id"))
+
+
+_TASK_TEMPLATE = _task_template_query(False)
+_TASK_TEMPLATE_FILING = _task_template_query(True)
+
+
+async def task_template(session: AsyncSession, tpl_id: str, *, tenant_id: str = "", filing_area: str | None = None) -> TaskTemplate | None:
+    """The template with its active makers (and the tenant's filing state for
+    ``filing_area``), one statement; None when there is no such template."""
+    if filing_area:
+        rows = (await session.execute(_TASK_TEMPLATE_FILING, {"tpl_id": tpl_id, "tenant_id": tenant_id, "area": filing_area})).all()
+    else:
+        rows = (await session.execute(_TASK_TEMPLATE, {"tpl_id": tpl_id})).all()
+    if not rows:
+        return None
+    r = rows[0]
+    return TaskTemplate(id=r.id, tenant_id=r.tenant_id, public=bool(r.public), deleted=r.deleted_at is not None, audit_state=r.audit_state,
+                        tpl_state=r.tpl_state, params=param_names(r.params), makers=frozenset(x.maker for x in rows if x.state == MAKER_ENABLED),
+                        filing=r.filing if filing_area else None)
+
+
+async def usable_for_tasks(session: AsyncSession, tenant_id: str, tpl_id: str, *, filing_area: str | None = None) -> TaskTemplate:
+    """The template a resolve or send task may start with (approved, enabled,
+    not deleted; own or public), or the refusal naming why not.  With
+    ``filing_area`` the tenant's filing of that area must be approved first
+    (checked before the template, as :func:`tidings.filing.require_filing`)."""
+    tpl = await task_template(session, tpl_id, tenant_id=tenant_id, filing_area=filing_area)
+    if filing_area and (tpl is None or tpl.filing != FILING_APPROVED):
+        await require_filing(session, tenant_id, filing_area)  # raises the refusal that names the filing's state
+    if tpl is None or not tpl.visible_to(tenant_id) or (tpl.deleted and not tpl.public):
+        raise not_found(TEMPLATE_NOT_FOUND, f"Smart-message template {tpl_id}")
+    if not tpl.usable_by(tenant_id):
+        why = "deleted" if tpl.deleted else ("disabled" if tpl.tpl_state != 1 else "not approved by any maker")
+        raise KooError(TEMPLATE_NOT_USABLE, f"Smart-message template {tpl_id} is {why}: it cannot start resolve or send tasks")
+    return tpl

@@ -23,9 +23,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings import filing
 from tidings.aim import links, queries
-from tidings.aim.api.links import param_names, usable_for_tasks
 from tidings.aim.codes import TEMPLATE_NOT_USABLE
 from tidings.context import AppContext
 from tidings.domain import send_status
@@ -181,8 +179,7 @@ async def prepare(
 ) -> Prepared:
     """Everything decided before the write; raises the request's refusal."""
     async with ctx.db.read() as session:
-        await filing.require_filing(session, tenant_id, SEND_FILING)
-        tpl = await usable_for_tasks(session, tenant_id, spec.tpl_id)
+        tpl = await queries.usable_for_tasks(session, tenant_id, spec.tpl_id, filing_area=SEND_FILING)
         t = await check_channel(session, tenant_id, spec.channel)
         check_sms_params(t, recipients, spec.field)
         domain = await link_domain(ctx, session, tenant_id, spec)
@@ -191,7 +188,7 @@ async def prepare(
             for r in recipients
         ]
         facts = links.Facts(
-            param_names=param_names(tpl),
+            param_names=tpl.params,
             landing=await links.landing_domains(session, tenant_id, {links.host_of(r.custom_url) for r in recipients if r.custom_url}),
             taken=await links.taken_codes(session, domain, {r.custom_short_code for r in recipients if r.custom_short_code}),
         )
@@ -233,7 +230,8 @@ async def commit(
     failed = [links.link_view(r, p.tenant_id) for r in p.planned.links if r["code"] is None]
 
     async def write(session: AsyncSession, task_id: str, now: datetime) -> None:
-        if await queries.usable_template(session, p.tenant_id, p.spec.tpl_id) is None:
+        tpl = await queries.task_template(session, p.spec.tpl_id)
+        if tpl is None or not tpl.usable_by(p.tenant_id):
             why = "was disabled, deleted or withdrawn meanwhile: the send task is refused whole"
             raise KooError(TEMPLATE_NOT_USABLE, f"Smart-message template {p.spec.tpl_id} {why}")
         resolve_task_id = await links.mint(session, p.planned)

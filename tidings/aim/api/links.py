@@ -9,19 +9,19 @@ this module validates, calls them and shapes the answers.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings import filing
 from tidings.aim import capability, codes, links, queries
 from tidings.api.deps import Principal, ctx_of, operator_principal, tenant_principal
 from tidings.errors import EMPTY_PARAMETER, KooError, invalid, not_found
-from tidings.store.models.aim import AimDomain, AimTemplate
+from tidings.store.models.aim import AimDomain
 from tidings.timeutil import parse_wire, utcnow, wire_z
 
 router = APIRouter(tags=["AIM resolve"])
@@ -64,11 +64,10 @@ class CreateResolveTask(BaseModel):
 # --- capability ---------------------------------------------------------------------------------------
 async def active_makers(session: AsyncSession, tenant_id: str, tpl_id: str) -> frozenset[str]:
     """The makers where ``tpl_id`` is active; a template the tenant cannot see answers like a missing one."""
-    tpl = await session.get(AimTemplate, tpl_id)
-    if tpl is None or tpl.deleted_at is not None or not (tpl.public or tpl.tenant_id == tenant_id):
+    tpl = await queries.task_template(session, tpl_id)
+    if tpl is None or tpl.deleted or not tpl.visible_to(tenant_id):
         raise not_found(codes.TEMPLATE_NOT_FOUND, f"Smart-message template {tpl_id}")
-    usable = await queries.usable_template(session, tenant_id, tpl_id)
-    return frozenset(usable[1]) if usable else frozenset()
+    return tpl.makers if tpl.usable_by(tenant_id) else frozenset()
 
 
 @router.post("/v1/aim/mobile-capabilities/check", operation_id="check_mobile_capability")
@@ -125,43 +124,32 @@ async def _domain(session: AsyncSession, principal: Principal, body: CreateResol
     return name
 
 
-async def usable_for_tasks(session: AsyncSession, tenant_id: str, tpl_id: str) -> AimTemplate:
-    """The template a resolve or send task may start with (approved, enabled,
-    not deleted; own or public), or the refusal naming why not."""
-    tpl = await session.get(AimTemplate, tpl_id)
-    if tpl is None or not (tpl.public or tpl.tenant_id == tenant_id) or (tpl.deleted_at is not None and not tpl.public):
-        raise not_found(codes.TEMPLATE_NOT_FOUND, f"Smart-message template {tpl_id}")
-    if await queries.usable_template(session, tenant_id, tpl_id) is None:
-        why = "deleted" if tpl.deleted_at else ("disabled" if tpl.tpl_state != 1 else "not approved by any maker")
-        raise KooError(codes.TEMPLATE_NOT_USABLE, f"Smart-message template {tpl_id} is {why}: it cannot start resolve or send tasks")
-    return tpl
-
-
-def param_names(tpl: AimTemplate) -> tuple[str, ...]:
-    return tuple(p.get("key") or p["name"][2:-1] for p in tpl.params or [] if isinstance(p, dict) and p.get("name"))
-
-
 @router.post("/v1/aim/resolve-tasks", operation_id="create_resolve_task")
-async def create_resolve_task(body: CreateResolveTask, request: Request, principal: Principal = Depends(tenant_principal)) -> dict:
+async def create_resolve_task(body: CreateResolveTask, request: Request, principal: Principal = Depends(tenant_principal)) -> Response:
     _validate(body)
     ctx = ctx_of(request)
     default = links.default_domain(ctx.settings.base_url, ctx.settings.extra)
-    params = [p.model_dump() for p in body.params]
+    params: list[dict[str, Any]] = [
+        {"cust_flag": p.cust_flag, "dync_params": p.dync_params, "custom_url": p.custom_url, "custom_short_code": p.custom_short_code}
+        for p in body.params
+    ]
+    urls = {links.host_of(p["custom_url"]) for p in params if p["custom_url"]}
+    wanted = {p["custom_short_code"] for p in params if p["custom_short_code"]}
     for attempt in range(3):
         try:
+            # One write transaction of (usually) three statements: the template with its
+            # makers and the filing, the task, its links (docs/performance.md).
             async with ctx.db.write() as session:
-                await filing.require_filing(session, principal.tenant_id, SHORT_LINK_FILING)
-                tpl = await usable_for_tasks(session, principal.tenant_id, body.tpl_id)
-                names = param_names(tpl)
-                if names and body.aim_code_type == links.GROUP:
+                tpl = await queries.usable_for_tasks(session, principal.tenant_id, body.tpl_id, filing_area=SHORT_LINK_FILING)
+                if tpl.params and body.aim_code_type == links.GROUP:
                     raise invalid("aim_code_type", f"template {tpl.id} has dynamic parameters: use individual links")
                 domain = await _domain(session, principal, body, default)
                 req = links.Request(tpl_id=tpl.id, sms_signs=body.sms_signs, code_type=body.aim_code_type, generation_type=body.generation_type,
                                     domain=domain, resolving_times=body.resolving_times, days=body.expiration_time, params=params)
                 facts = links.Facts(
-                    param_names=names,
-                    landing=await links.landing_domains(session, principal.tenant_id, {links.host_of(p["custom_url"]) for p in params if p["custom_url"]}),
-                    taken=await links.taken_codes(session, domain, {p["custom_short_code"] for p in params if p["custom_short_code"]}),
+                    param_names=tpl.params,
+                    landing=await links.landing_domains(session, principal.tenant_id, urls),
+                    taken=await links.taken_codes(session, domain, wanted),
                 )
                 planned = links.plan(req, facts, tenant_id=principal.tenant_id, now=utcnow())
                 task_id = await links.mint(session, planned)
@@ -169,11 +157,11 @@ async def create_resolve_task(body: CreateResolveTask, request: Request, princip
         except IntegrityError:  # a random code or a custom one taken meanwhile: plan again
             if attempt == 2:
                 raise
-    return {
+    return Response(orjson.dumps({
         "task_id": task_id, "tpl_id": req.tpl_id, "sms_signs": req.sms_signs, "resolving_times": planned.task["resolving_times"],
         "resolved_times": 0, "aim_code_type": req.code_type, "domain": domain, "expiration_time": req.days,
-        "params": [links.link_view(r, principal.tenant_id) for r in planned.links],
-    }
+        "params": links.link_views(planned.links, principal.tenant_id),
+    }), media_type="application/json")
 
 
 def _window(begin_time: str | None, end_time: str | None):
