@@ -119,6 +119,21 @@ def test_individual_links_with_per_row_results(server: Server):
     assert len(codes) == 2
 
 
+def test_dync_params_with_a_control_character_refuse_only_their_link(server: Server):
+    sdk = server.sdk(link_tenant(server))
+    params = [
+        {"cust_flag": "c-0", "dync_params": PARCEL_VALUES},
+        {"cust_flag": "c-1", "dync_params": dict(PARCEL_VALUES, name="王\x1b[2J")},  # an escape sequence in a value
+        {"cust_flag": "c-2", "dync_params": dict(PARCEL_VALUES, **{"eta\u202e": "x"})},  # a bidi override in a name
+        {"cust_flag": "c-3", "dync_params": dict(PARCEL_VALUES, name="第一行\n第二行")},  # a line feed is allowed
+    ]
+    ok, value, name, newline = resolve_task(sdk, PARCEL, params).params
+    assert ok.result_code == "0" and newline.result_code == "0" and newline.aim_code
+    assert value.result_code == "KM.90016427" and "dync_params.name" in value.error_message and "U+001B" in value.error_message
+    assert value.aim_url is None and value.aim_code is None
+    assert name.result_code == "KM.90016427" and "U+202E" in name.error_message
+
+
 def test_group_links_and_their_limits(server: Server):
     sdk = server.sdk(link_tenant(server))
     tpl = plain_template(sdk)

@@ -159,6 +159,25 @@ def test_refusals_name_the_field_and_write_nothing(server: Server):
     _nothing_written(server, s)
 
 
+def test_a_bad_value_refuses_only_its_number(server: Server):
+    """A control character in one recipient's values refuses that recipient,
+    not the request: its dync_params fail its link (failed_short_chains), its
+    sms_params its message (E200028, in the send details and the log)."""
+    s = aim_sender(server)
+    good, bad_card, bad_sms = number_of(None), number_of(None), number_of(None)
+    r = send_task(s, [], params=[param(good), param(bad_card, dync_params=dict(PARCEL_VALUES, name="a\x00b")),
+                                 param(bad_sms, sms_params=["客户\x07"])])
+    assert (r.task_state, r.submission_count, r.send_count) == ("Success", 3, 1)
+    assert [(f.cust_flag, f.result_code) for f in r.failed_short_chains] == [(bad_card, "KM.90016427")]
+    assert "U+0000" in r.failed_short_chains[0].error_message
+    log = {m["to"]: m for m in log_of(server, s, task_id=r.task_id)}
+    assert set(log) == {good, bad_sms}  # no link, no message for bad_card
+    assert log[good]["status"] != "rejected"
+    assert (log[bad_sms]["status"], log[bad_sms]["status_code"]) == ("rejected", "E200028")
+    details = {d.cust_flag: d for d in list_details(s, task_id=r.task_id).send_details}
+    assert (details[bad_sms].send_status, details[bad_sms].result_code) == ("fail", "E200028")
+
+
 def test_a_template_without_a_newtext_variable_is_refused(server: Server):
     s = aim_sender(server)
     plain = make_template(s.sdk, s.signature_id)  # one CHARDIGIT variable, no link

@@ -75,6 +75,9 @@ def test_basic_is_refused_clearly_and_refusals_write_nothing(server: Server):
         (flow_body(s, [number_of(None)], "video"), "fallback"),
         (flow_body(s, [number_of(None)], "sms", sms_params=[]), "sms_params"),
         (flow_body(s, [number_of(None)], "sms", dync_params={"name": "x"}), "dync_params"),
+        # The same values go to every number of a flow: a control character refuses it whole.
+        (flow_body(s, [number_of(None)], "sms", sms_params=["客户\x07"]), "sms_params[0]"),
+        (flow_body(s, [number_of(None)], "sms", dync_params=dict(PARCEL_VALUES, name="a\x1b")), "dync_params"),
         (flow_body(s, [number_of(None)], "sms", tpl_id="123456789"), "123456789"),
         (flow_body(s, [], "sms"), "mobiles"),
     ]:

@@ -43,3 +43,4 @@ LANDING_NOT_REGISTERED = "KM.90016423"  # per-link result_code
 PARAM_MISSING = "KM.90016424"  # per-link result_code
 FLAG_REPEATED = "KM.90016425"  # per-link result_code
 DOMAIN_NOT_REGISTERED = "KM.90016426"
+PARAM_CHARACTERS = "KM.90016427"  # per-link result_code: a dync_params name or value carries a forbidden character

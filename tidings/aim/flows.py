@@ -40,10 +40,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings.aim import capability, queries, sending
+from tidings.aim import capability, links, queries, sending
 from tidings.aim.codes import TEMPLATE_NOT_USABLE
 from tidings.context import AppContext
 from tidings.domain import send_status
+from tidings.domain.text import RULE, forbidden_character
 from tidings.errors import KooError, invalid
 from tidings.ids import uuid_id
 from tidings.sms import accept
@@ -103,6 +104,13 @@ async def _validate(ctx: AppContext, tenant_id: str, inp: FlowInput) -> None:
         missing = [n for n in tpl.params if n not in (inp.dync_params or {})]
         if missing:
             raise invalid("dync_params", f"lacks {', '.join(missing)} declared by template {tpl.id}")
+        # The same values go to every number of a flow: a bad one refuses the flow
+        # (the HTTP guard leaves these fields to the operations, and the CLI has no guard).
+        if (why := links.bad_param(inp.dync_params)) is not None:
+            raise invalid("dync_params", why.removeprefix("dync_params").lstrip(". "))
+        for i, value in enumerate(inp.sms_params):
+            if (found := forbidden_character(value)) is not None:
+                raise invalid(f"sms_params[{i}]", f"{RULE} (found {found})")
         await sending.link_domain(ctx, session, tenant_id, inp.spec())
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import and_, exists, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.aim import codes
+from tidings.domain.text import RULE, forbidden_character
 from tidings.ids import uuid_id
 from tidings.store.dialect import executemany
 from tidings.store.models.aim import AimDomain, AimLink, AimParse, AimResolveTask, AimTemplate
@@ -112,6 +113,18 @@ class Planned:
     links: list[dict] = field(default_factory=list)
 
 
+def bad_param(dync_params: Mapping[str, str] | None) -> str | None:
+    """Why ``dync_params`` cannot fill a card (a name or value carrying a control
+    character other than line feed, a bidirectional override or a lone
+    surrogate: tidings/domain/text.py), or None.  Refused per link, like the
+    SMS send operations refuse ``template_params`` per number."""
+    for name, value in (dync_params or {}).items():
+        for what, text in ((f"dync_params name {name!r}", name), (f"dync_params.{name}", value)):
+            if isinstance(text, str) and (found := forbidden_character(text)) is not None:
+                return f"{what} {RULE} (found {found})"
+    return None
+
+
 def _refuse(row: dict, code: str, message: str) -> None:
     row.update(code=None, result_code=code, error_message=message[:255])
 
@@ -142,6 +155,8 @@ def plan(req: Request, facts: Facts, *, tenant_id: str, now: datetime, fresh_cod
             _refuse(row, codes.FLAG_REPEATED, f"cust_flag {flag} appears more than once in this task")
         elif missing:
             _refuse(row, codes.PARAM_MISSING, f"dync_params lacks {', '.join(missing)} declared by template {req.tpl_id}")
+        elif (bad := bad_param(p.get("dync_params"))) is not None:
+            _refuse(row, codes.PARAM_CHARACTERS, bad)
         elif row["custom_url"] and host_of(row["custom_url"]) not in facts.landing:
             _refuse(row, codes.LANDING_NOT_REGISTERED, f"custom_url domain {host_of(row['custom_url'])} is not a registered landing domain")
         elif req.generation_type == "2" and not wanted:

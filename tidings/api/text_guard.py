@@ -4,8 +4,13 @@ bidirectional override or a lone surrogate (:mod:`tidings.domain.text`):
 query parameters, JSON bodies and URL-encoded forms alike, before
 authentication, before anything is stored.
 
-Template variable values (``template_params``) are skipped here: the send
-operations refuse those per number (``E200028``), as KooMessage does.
+Per-recipient values are skipped here, so one recipient's bad value does not
+refuse the other numbers of the request: the SMS send operations refuse
+``template_params`` per number (``E200028``), as KooMessage does; the
+smart-message send task refuses ``sms_params`` per number (``E200028``) and
+``dync_params`` per link (``failed_short_chains``), and ``create_resolve_task``
+``dync_params`` per link (docs/smart-messages.md).  An operation whose such
+field applies to every number (the send flow) checks it itself.
 
 Cheap on the hot path: the raw body is first searched for anything that could
 decode to such a character (a JSON escape, a C1 or bidi byte sequence, DEL);
@@ -22,7 +27,7 @@ from fastapi import Request
 from tidings.domain.text import RULE, forbidden_character
 from tidings.errors import invalid
 
-PER_NUMBER_FIELDS = frozenset({"template_params"})
+PER_NUMBER_FIELDS = frozenset({"template_params", "sms_params", "dync_params"})
 
 _SUSPECT = re.compile(rb"\\[bfnrtu]|\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 
