@@ -167,3 +167,55 @@ def test_a_flow_left_by_a_dead_runner_is_taken_over_from_the_database(server: Se
     with server.http(s.creds) as c:
         total = c.get("/tidings/v1/messages", params={"limit": 1}).json()["page_info"]["total"]
     assert total == 700  # every number exactly once
+
+
+def test_a_flow_that_keeps_crashing_ends_as_failed_with_the_reason(server: Server):
+    """A flow whose runner keeps raising, or keeps dying while holding it, is
+    not retried for ever: at MAX_CRASHES in a row it ends failed, saying why,
+    and sends nothing more."""
+    import asyncio
+
+    from sqlalchemy import update
+
+    from tidings.aim import flows, sending
+    from tidings.config import Settings
+    from tidings.installed import build_context
+    from tidings.store.models.aim_send import AimSendFlow
+    from tidings.timeutil import utcnow
+
+    s = aim_sender(server)
+    mobiles = [number_of(None) for _ in range(3)]
+
+    async def leave_behind() -> tuple[str, str]:
+        ctx = build_context(Settings(data_dir=server.data_dir, database_url=server.db_url))
+        try:
+            inp = flows.FlowInput(task_name="crash", tpl_id=PARCEL, channel=sending.SmsChannel(s.app_name, s.sign, s.channel_num, s.sms_tpl),
+                                  fallback="none", mobiles=mobiles, sms_params=["客户"], dync_params=PARCEL_VALUES)
+            raising = await flows.create(ctx, s.creds.tenant_id, inp, holder="this-test")
+            dying = await flows.create(ctx, s.creds.tenant_id, inp, holder="a-runner-that-died-twice")
+            async with ctx.db.write() as session:
+                # A spec the runner cannot read: every try raises.
+                await session.execute(update(AimSendFlow).where(AimSendFlow.id == raising).values(
+                    spec={"task_name": "crash", "tpl_id": PARCEL, "channel": {"bogus": 1}, "days": 7, "sms_params": [], "dync_params": None},
+                    state=flows.QUEUED, holder=None, lease_until=None))
+                await session.execute(update(AimSendFlow).where(AimSendFlow.id == dying).values(
+                    lease_until=utcnow() - flows.LEASE, crashes=flows.MAX_CRASHES - 1))
+            return raising, dying
+        finally:
+            await ctx.db.dispose()
+
+    raising, dying = asyncio.run(leave_behind())
+
+    def ended(flow_id: str):
+        def check():
+            with server.http(s.creds) as c:
+                f = c.get(f"/tidings/v1/aim/send-flows/{flow_id}").json()
+            return f if f["state"] in ("done", "failed") else None
+        return check
+
+    f = wait_until(ended(raising), 120, interval=0.2, what="the crashing flow to end")
+    assert f["state"] == "failed" and f["finish_time"], f
+    assert f"{flows.MAX_CRASHES} crashes in a row" in f["error"] and "TypeError" in f["error"], f["error"]
+    f = wait_until(ended(dying), 120, interval=0.2, what="the flow whose runner kept dying to end")
+    assert f["state"] == "failed" and "died holding it" in f["error"], f["error"]
+    assert f["processed"] == 0 and log_by_number(server, s) == {}

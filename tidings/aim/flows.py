@@ -60,6 +60,11 @@ FALLBACKS = ("none", "sms", "basic")
 OUTCOMES = ("aim", "sms", "none", "invalid", "refused")
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 LEASE = timedelta(seconds=60)
+# A flow that crashes this many times in a row without finishing a chunk (an error in the
+# runner, or a runner that died holding it) ends as failed with the reason; between two
+# tries it waits CRASH_PAUSE times the crashes so far.
+MAX_CRASHES = 3
+CRASH_PAUSE = timedelta(seconds=2)
 F = AimSendFlow.__table__
 C = AimSendFlowChunk.__table__
 
@@ -141,18 +146,53 @@ async def create(ctx: AppContext, tenant_id: str, inp: FlowInput, *, holder: str
 
 
 async def claim(ctx: AppContext, holder: str) -> str | None:
-    """One flow that is queued, or running under a lease that ran out (its process died)."""
+    """One flow that is queued, or running under a lease that ran out (its process
+    died: a crash, counted, and the flow ends as failed at :data:`MAX_CRASHES`)."""
     async with ctx.db.write() as session:
         now = utcnow()
-        q = (select(F.c.id).where(F.c.state.in_((QUEUED, RUNNING)), (F.c.lease_until.is_(None)) | (F.c.lease_until < now))
+        q = (select(F.c.id, F.c.state, F.c.crashes).where(F.c.state.in_((QUEUED, RUNNING)), (F.c.lease_until.is_(None)) | (F.c.lease_until < now))
              .order_by(F.c.created_at).limit(1))
         if is_postgres(session):
             q = q.with_for_update(skip_locked=True)
-        flow_id = (await session.execute(q)).scalar()
-        if flow_id is None:
+        row = (await session.execute(q)).first()
+        if row is None:
             return None
-        await session.execute(update(F).where(F.c.id == flow_id).values(state=RUNNING, holder=holder, lease_until=now + LEASE))
-        return flow_id
+        crashes = row.crashes + 1 if row.state == RUNNING else row.crashes
+        if crashes >= MAX_CRASHES:
+            error = f"stopped after {crashes} crashes in a row without a chunk done; the last: its runner died holding it (the lease ran out)"
+            await session.execute(update(F).where(F.c.id == row.id)
+                                  .values(state=FAILED, error=error, crashes=crashes, holder=None, lease_until=None, finished_at=now))
+            log.error("send flow %s: %s", row.id, error)
+            return None
+        await session.execute(update(F).where(F.c.id == row.id).values(state=RUNNING, holder=holder, lease_until=now + LEASE, crashes=crashes))
+        return row.id
+
+
+async def crashed(ctx: AppContext, flow_id: str, holder: str, exc: BaseException) -> str:
+    """Record that working the flow raised ``exc``: it is queued again after a
+    pause for any runner, or ends as failed at :data:`MAX_CRASHES` in a row.
+    Returns the flow's state."""
+    async with ctx.db.write() as session:
+        now = utcnow()
+        row = (await session.execute(select(F.c.crashes).where(F.c.id == flow_id, F.c.holder == holder, F.c.state == RUNNING))).first()
+        if row is None:  # taken over or finished meanwhile
+            return RUNNING
+        crashes = row.crashes + 1
+        if crashes >= MAX_CRASHES:
+            error = f"stopped after {crashes} crashes in a row without a chunk done; the last: {type(exc).__name__}: {exc}"
+            await session.execute(update(F).where(F.c.id == flow_id)
+                                  .values(state=FAILED, error=error[:500], crashes=crashes, holder=None, lease_until=None, finished_at=now))
+            return FAILED
+        await session.execute(update(F).where(F.c.id == flow_id)
+                              .values(state=QUEUED, crashes=crashes, holder=None, lease_until=now + CRASH_PAUSE * crashes))
+        return QUEUED
+
+
+async def release(ctx: AppContext, flow_id: str, holder: str) -> None:
+    """A runner that stops (shutdown) hands its flow back at once: not a crash."""
+    async with ctx.db.write() as session:
+        await session.execute(update(F).where(F.c.id == flow_id, F.c.holder == holder, F.c.state == RUNNING)
+                              .values(state=QUEUED, holder=None, lease_until=None))
 
 
 class LeaseLost(Exception):
@@ -235,7 +275,8 @@ async def _chunk(ctx: AppContext, tenant_id: str, settings: dict, flow_id: str, 
         if n != 1 or row.holder != holder:
             raise LeaseLost(flow_id)
         total = {k: int(row.counts.get(k, 0)) + counts[k] for k in counts}
-        await session.execute(update(F).where(F.c.id == flow_id).values(counts=total, chunks_done=F.c.chunks_done + 1, lease_until=now + LEASE))
+        await session.execute(update(F).where(F.c.id == flow_id)
+                              .values(counts=total, chunks_done=F.c.chunks_done + 1, lease_until=now + LEASE, crashes=0))
 
     if not recipients:
         async with ctx.db.write() as session:
@@ -317,13 +358,27 @@ class SendFlowRunner:
         while not stop.is_set():
             flow_id = await claim(self.ctx, self.holder)
             if flow_id is not None:
-                try:
-                    state = await run(self.ctx, flow_id, self.holder, stop)
-                    log.info("send flow %s: %s", flow_id, state)
-                except LeaseLost:
-                    log.warning("send flow %s: taken over by another runner", flow_id)
+                await self.work(flow_id, stop)
                 continue
             try:
                 await asyncio.wait_for(stop.wait(), self.poll)
             except TimeoutError:
                 pass
+
+    async def work(self, flow_id: str, stop: asyncio.Event) -> None:
+        try:
+            state = await run(self.ctx, flow_id, self.holder, stop)
+        except LeaseLost:
+            log.warning("send flow %s: taken over by another runner", flow_id)
+            return
+        except asyncio.CancelledError:
+            if stop.is_set():
+                await release(self.ctx, flow_id, self.holder)
+            raise
+        except Exception as exc:
+            state = await crashed(self.ctx, flow_id, self.holder, exc)
+            log.exception("send flow %s crashed (now %s)", flow_id, state)
+            return
+        if state == RUNNING:  # stopped: hand it back
+            await release(self.ctx, flow_id, self.holder)
+        log.info("send flow %s: %s", flow_id, state)

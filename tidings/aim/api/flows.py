@@ -46,7 +46,11 @@ async def start_send_flow(body: SendFlowIn, request: Request, principal: Princip
     holder = "request:" + flows.uuid_id() if inline else None
     flow_id = await flows.create(ctx, principal.tenant_id, inp, holder=holder)
     if holder is not None:
-        await flows.run(ctx, flow_id, holder)
+        try:
+            await flows.run(ctx, flow_id, holder)
+        except Exception as exc:  # counted like a runner's crash: a runner tries it again after a pause, up to MAX_CRASHES
+            await flows.crashed(ctx, flow_id, holder, exc)
+            raise
     async with ctx.db.read() as session:
         shown = await flows.show(session, principal.tenant_id, flow_id)
     return JSONResponse(shown, status_code=200 if inline else 202)

@@ -69,6 +69,9 @@ class AimSendFlow(Base):
     chunks_done: Mapped[int] = mapped_column(Integer, default=0)
     counts: Mapped[dict] = mapped_column(JSON)  # outcome -> numbers
     error: Mapped[str | None] = mapped_column(String(500))
+    # Crashes since the last chunk done (an error in the runner, or a runner that died holding
+    # the flow); at MAX_CRASHES (tidings/aim/flows.py) the flow ends as failed.
+    crashes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     holder: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
