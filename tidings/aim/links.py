@@ -118,7 +118,9 @@ def bad_param(dync_params: Mapping[str, str] | None) -> str | None:
     character other than line feed, a bidirectional override or a lone
     surrogate: tidings/domain/text.py), or None.  Refused per link, like the
     SMS send operations refuse ``template_params`` per number."""
-    for name, value in (dync_params or {}).items():
+    if not dync_params or forbidden_character("".join(f"{k}{v}" for k, v in dync_params.items())) is None:
+        return None  # the usual case: one search over all names and values
+    for name, value in dync_params.items():
         for what, text in ((f"dync_params name {name!r}", name), (f"dync_params.{name}", value)):
             if isinstance(text, str) and (found := forbidden_character(text)) is not None:
                 return f"{what} {RULE} (found {found})"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.aim import links, queries
@@ -130,7 +130,7 @@ async def check_channel(session: AsyncSession, tenant_id: str, ch: SmsChannel) -
     t = (await load_send_templates(session, tenant_id, [ch.sms_tpl_id])).get(ch.sms_tpl_id)
     if t is None:
         raise not_found(SMS_TEMPLATE_NOT_FOUND, f"SMS template {ch.sms_tpl_id} (sms_channel.sms_tpl_id)")
-    app_name = (await session.execute(select(SmsApp.name).where(SmsApp.id == t.app_id))).scalar_one()
+    app_name = (await session.execute(_APP_NAME, {"id": t.app_id})).scalar_one()
     if app_name != ch.sms_app_name:
         raise invalid("sms_channel.sms_app_name", f"{ch.sms_app_name} is not the application of SMS template {t.template_id} ({app_name}); {TOGETHER}")
     if t.signature_name != ch.sms_sign:
@@ -143,6 +143,9 @@ async def check_channel(session: AsyncSession, tenant_id: str, ch: SmsChannel) -
     if not t.adopted:
         raise invalid("sms_channel.sms_tpl_id", f"SMS template {t.template_id} is not approved (Adopted)")
     return t
+
+
+_APP_NAME = select(SmsApp.name).where(SmsApp.id == bindparam("id"))
 
 
 def check_sms_params(t: SendTemplate, recipients: Sequence[Recipient], where: str) -> None:
@@ -205,7 +208,8 @@ async def prepare(
         groups.append(accept.Group(t.template_id, [r.cust_flag], with_link(t, r.sms_params, url), f"{spec.field}.params[{i}]", product, extra))
     plan = None
     if groups:
-        plan = await accept.plan(ctx, tenant_id, settings, groups, spec.channel.channel_number, "sms_channel.channel_number")
+        plan = await accept.plan(ctx, tenant_id, settings, groups, spec.channel.channel_number, "sms_channel.channel_number",
+                                 templates={t.template_id: t})
     return Prepared(spec, tenant_id, uuid_id(), t, planned, groups, plan, support_resolve_count, flow_id)
 
 

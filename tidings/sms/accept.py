@@ -99,9 +99,13 @@ class Plan:
         return sum(v.parts for vs in self.verdicts for v in vs if v.code == ACCEPTED)
 
 
-async def plan(ctx: AppContext, tenant_id: str, settings: dict, groups: list[Group], channel_num: str | None, channel_field: str) -> Plan:
-    async with ctx.db.read() as session:
-        templates = await load_send_templates(session, tenant_id, [g.template_id for g in groups])
+async def plan(ctx: AppContext, tenant_id: str, settings: dict, groups: list[Group], channel_num: str | None, channel_field: str,
+               *, templates: dict[str, SendTemplate] | None = None) -> Plan:
+    """``templates``: the groups' templates when the caller has just read them
+    (load_send_templates), so they are not read again."""
+    if templates is None:
+        async with ctx.db.read() as session:
+            templates = await load_send_templates(session, tenant_id, [g.template_id for g in groups])
     for g in groups:
         t = templates.get(g.template_id)
         if t is None:
