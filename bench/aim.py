@@ -303,6 +303,11 @@ def bench_send(args: argparse.Namespace) -> None:
         print(f"send/{args.backend[:2]} end to end: {counted:,} receipts ({filled:,} with tpl_id, aim_code, aim_url) of {tasks * 100:,} smart messages "
               f"in {wall:.1f} s: {counted / wall:7.0f} smart messages/s with receipts")
         _server_cpu(srv, "send", tasks * 100, wall, cpu, idle)
+        tag = args.backend[:2]
+        RESULTS[f"send/{tag} smart messages/s with receipts"] = counted / wall
+        RESULTS[f"send/{tag} server CPU us per message"] = cpu / (tasks * 100) * 1e6
+        RESULTS[f"send/{tag} messages/s per server core"] = tasks * 100 / max(cpu, 1e-9)
+        RESULTS[f"send/{tag} server cores busy"] = cpu / wall
     finally:
         stop_server(srv)
 
