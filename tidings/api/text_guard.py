@@ -14,7 +14,10 @@ field applies to every number (the send flow) checks it itself.
 
 Cheap on the hot path: the raw body is first searched for anything that could
 decode to such a character (a JSON escape, a C1 or bidi byte sequence, DEL);
-only a body containing one is walked, and FastAPI's parse is reused.
+only a body containing one is walked, and FastAPI's parse is reused.  That
+search starts with the bytes such a sequence begins with (``memchr`` per byte,
+~0.3 ms for a 2.7 MB material upload, where the regular expression alone took
+~6 ms): a body with none of them cannot match.
 """
 
 from __future__ import annotations
@@ -30,6 +33,13 @@ from tidings.errors import invalid
 PER_NUMBER_FIELDS = frozenset({"template_params", "sms_params", "dync_params"})
 
 _SUSPECT = re.compile(rb"\\[bfnrtu]|\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+# The first byte of every alternative of _SUSPECT.
+_SUSPECT_FIRST = (b"\\", b"\x7f", b"\xc2", b"\xd8", b"\xe2")
+
+
+def suspect(body: bytes) -> bool:
+    """Whether ``body`` may hold a forbidden character (then it is parsed and walked)."""
+    return any(first in body for first in _SUSPECT_FIRST) and _SUSPECT.search(body) is not None
 
 
 def _check(field: str, value: str) -> None:
@@ -63,7 +73,7 @@ async def refuse_control_characters(request: Request) -> None:
     if "json" not in content_type:
         return
     body = await request.body()
-    if not _SUSPECT.search(body):
+    if not suspect(body):
         return
     try:
         data = await request.json()
