@@ -15,9 +15,10 @@ from tidings.aim import lifecycle, materials, queries, views
 from tidings.aim.codes import MATERIAL_NOT_FOUND
 from tidings.aim.requests import DeleteMaterials, PrimaryThumbnail, UploadMaterial
 from tidings.api.deps import Principal, ctx_of, tenant_principal
+from tidings.api.jsonbody import JsonRoute
 from tidings.errors import KooError, invalid, not_found
 
-router = APIRouter(tags=["AIM templates"])
+router = APIRouter(tags=["AIM templates"], route_class=JsonRoute)  # bodies parsed by orjson
 ok = views.ok
 
 

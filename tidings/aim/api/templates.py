@@ -15,10 +15,11 @@ from tidings.aim import lifecycle, pages, queries, rules, views
 from tidings.aim.layouts import MAKERS
 from tidings.aim.requests import CreateTemplate, TemplateState
 from tidings.api.deps import Principal, ctx_of, tenant_principal
+from tidings.api.jsonbody import JsonRoute
 from tidings.errors import KooError, invalid
 from tidings.timeutil import parse_wire
 
-router = APIRouter(tags=["AIM templates"])
+router = APIRouter(tags=["AIM templates"], route_class=JsonRoute)  # bodies parsed by orjson
 ok = views.ok
 
 
