@@ -90,3 +90,43 @@ async def test_one_of_matches_exactly_the_listed_values(db_url):
             assert list(await session.execute(select(M.c.id).where(dialect.one_of(session, M.c.id, [])))) == []
     finally:
         await db.dispose()
+
+
+async def test_insert_rows_stores_what_the_orm_stores(db_url):
+    """insert_rows (several tables, one statement each; on SQLite straight on
+    aiosqlite) applies the ORM's column defaults, stores the same text, and
+    raises SQLAlchemy's IntegrityError for a taken key (the template create
+    retries on it), after which the transaction rolls back whole."""
+    from sqlalchemy.exc import IntegrityError
+
+    from tidings.store.models.core import AuditEvent
+    from tidings.store.models.review import ReviewDecision, ReviewItem
+    from tidings.store.tenants import create_tenant
+
+    A, R, D = AuditEvent.__table__, ReviewItem.__table__, ReviewDecision.__table__
+    item = {"id": "item-1", "object_type": "x", "object_id": "1", "rule": "single", "parties": ["operator"],
+            "party_states": {"operator": "pending"}, "payload": {"名": [1, 2.5, None]}, "submitted_at": NOW}
+    db = Database(db_url)
+    try:
+        async with db.write() as session:
+            item["tenant_id"] = (await create_tenant(session, "t-rows")).id
+            session.add(AuditEvent(tenant_id="t1", actor="a", action="orm", object_type="x", object_id="1", detail={"k": "值"}, at=NOW))
+            await session.flush()
+            await dialect.insert_rows(session, (R, [item]), (D, [{"item_id": "item-1", "round": 1, "party": "*", "decision": "submitted", "actor": "a"}]),
+                                      (A, [{"tenant_id": "t1", "actor": "a", "action": "fast", "object_type": "x", "object_id": "1", "detail": {"k": "值"},
+                                            "at": NOW}]))
+        async with db.read() as session:
+            cols = ", ".join(f'CAST("{c.name}" AS TEXT)' for c in A.columns if c.name not in ("id", "action"))
+            raw = {r[0]: tuple(r[1:]) for r in await session.execute(text(f"SELECT action, {cols} FROM audit_events"))}
+            stored = (await session.execute(select(R))).one()
+            decision = (await session.execute(select(D))).one()
+        assert raw["fast"] == raw["orm"]
+        assert stored.state == "pending" and stored.round == 1 and stored.title == "" and stored.urge_status == "NO" and stored.payload == item["payload"]
+        assert decision.reason == "" and decision.at is not None and decision.id is not None
+        with pytest.raises(IntegrityError):
+            async with db.write() as session:
+                await dialect.insert_rows(session, (A, [{"actor": "a", "action": "lost", "object_type": "x", "object_id": "2"}]), (R, [item]))
+        async with db.read() as session:
+            assert (await session.execute(select(func.count()).select_from(A).where(A.c.action == "lost"))).scalar_one() == 0
+    finally:
+        await db.dispose()

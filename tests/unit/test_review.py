@@ -188,3 +188,47 @@ async def test_a_failing_hook_rolls_the_decision_back(db):
         item = await review.get_item(s, item_id)
         audits = (await s.execute(select(AuditEvent).where(AuditEvent.object_id == "frag-1", AuditEvent.action == "review.approved"))).scalars().all()
     assert item.state == "pending" and audits == []
+
+
+def _fields(item) -> dict:
+    return {k: getattr(item, k) for k in ("tenant_id", "object_type", "title", "rule", "parties", "party_states", "state", "round", "priority",
+                                          "urge_status", "urge_time", "urge_desc", "payload", "decided_at")}
+
+
+async def test_submit_new_writes_what_submit_writes(db):
+    """submit_new (an object created in the same transaction: one INSERT per
+    table) leaves the item, decision and audit trail submit leaves, with the
+    object's own rows written alongside."""
+    tid = await _tenant(db)
+    parties = ["HUAWEI", "XIAOMI"]
+    async with db.write() as s:
+        old = await review.submit(s, tenant_id=tid, object_type="test_object", object_id="same-1", actor="tester", rule=rules.ANY,
+                                  parties=parties, title="t", payload={"k": [1, "二"]}, hooks=HOOKS)
+        own = {"tenant_id": tid, "actor": "tester", "action": "test_object.create", "object_type": "test_object", "object_id": "same-2"}
+        new_id = await review.submit_new(s, tenant_id=tid, object_type="test_object", object_id="same-2", actor="tester", rule=rules.ANY,
+                                         parties=parties, title="t", payload={"k": [1, "二"]}, hooks=HOOKS, rows=[(AuditEvent.__table__, [own])])
+    async with db.read() as s:
+        a, b = await review.get_item(s, old.id), await review.get_item(s, new_id)
+        assert _fields(a) == _fields(b) and b.submitted_at is not None
+        decisions = [(d.round, d.party, d.decision, d.actor) for d in await review.history(s, new_id)]
+        assert decisions == [(1, "*", "submitted", "tester")]
+        trail = (await s.execute(select(AuditEvent).where(AuditEvent.object_id == "same-2").order_by(AuditEvent.id))).scalars().all()
+    assert [(e.action, e.reason, e.detail) for e in trail] == [("test_object.create", "", {}),
+                                                               ("review.submit", "", {"round": 1, "rule": "any", "parties": parties})]
+    assert all(e.at is not None for e in trail)
+
+
+async def test_submit_new_auto_approves_and_refuses_a_second_item(db):
+    tid = await _tenant(db, auto=True)
+    async with db.write() as s:
+        item_id = await review.submit_new(s, tenant_id=tid, object_type="test_object", object_id="new-auto", actor="t", rule=rules.EACH,
+                                          parties=list(rules.CARRIERS), hooks=HOOKS)
+    async with db.read() as s:
+        assert (await review.get_item(s, item_id)).state == "approved"
+    assert sorted(p for o, p, _, _ in SEEN if o == "new-auto") == sorted(rules.CARRIERS)
+    # Only for a new object: an item already there is a constraint error, not a second item.
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        async with db.write() as s:
+            await review.submit_new(s, tenant_id=tid, object_type="test_object", object_id="new-auto", actor="t", hooks=HOOKS)

@@ -22,9 +22,9 @@ async def create(ctx: AppContext, info: dict) -> None:
     req = CreateTemplate.model_validate(body)
     checked = rules.check_create(req)
     async with ctx.db.write() as session:
-        tpl = await lifecycle.create_template(session, tenant_id=demo["tenant_id"], actor="bootstrap", request=req.model_dump(exclude_none=True),
-                                          checked=checked, pages=pages.to_json(req), hooks=ctx.review_hooks)
-    info["aim"] = {"tpl_id": tpl.id, "preview_url": views.preview_url(ctx.settings.base_url, ctx.box, tpl.id)}
+        tpl_id = await lifecycle.create_template(session, tenant_id=demo["tenant_id"], actor="bootstrap", request=req.model_dump(exclude_none=True),
+                                                 checked=checked, pages=pages.to_json(req), hooks=ctx.review_hooks)
+    info["aim"] = {"tpl_id": tpl_id, "preview_url": views.preview_url(ctx.settings.base_url, ctx.box, tpl_id)}
 
 
 def banner(info: dict) -> list[str]:

@@ -23,10 +23,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tidings.errors import KooError
+from tidings.ids import uuid_id
 from tidings.review.rules import (
     ANY,
     APPROVED,
@@ -40,16 +41,18 @@ from tidings.review.rules import (
     check_parties,
     outcome,
 )
+from tidings.store.dialect import insert_rows
 from tidings.store.filters import where_given
-from tidings.store.models.core import Tenant
+from tidings.store.models.core import AuditEvent, Tenant
 from tidings.store.models.review import ReviewDecision, ReviewItem
-from tidings.store.tenants import audit
+from tidings.store.tenants import audit, audit_row
 from tidings.tenant_settings import SHARED
 from tidings.timeutil import utcnow
 
 __all__ = [
     "ANY", "APPROVED", "CARRIERS", "EACH", "MAKERS", "OPERATOR", "PENDING", "REJECTED", "SINGLE",
-    "Decision", "DecisionHook", "DecisionHooks", "LinksHook", "ReviewError", "submit", "decide", "expedite", "withdraw", "item_for", "get_item", "queue",
+    "Decision", "DecisionHook", "DecisionHooks", "LinksHook", "ReviewError", "submit", "submit_new", "decide", "expedite", "withdraw",
+    "item_for", "get_item", "queue",
 ]
 
 AUTO_ACTOR = "auto"
@@ -152,6 +155,55 @@ async def submit(
         for party in parties:
             await decide(session, item, party=party, decision=APPROVED, actor=AUTO_ACTOR, reason="auto-approve setting", hooks=hooks)
     return item
+
+
+async def submit_new(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    object_type: str,
+    object_id: str,
+    actor: str,
+    rule: str = SINGLE,
+    parties: list[str] | None = None,
+    title: str = "",
+    payload: dict | None = None,
+    auto_approve: bool | None = None,
+    hooks: DecisionHooks,
+    rows: Sequence[tuple[Table, Sequence[dict[str, Any]]]] = (),
+) -> str:
+    """:func:`submit` for an object created in this very transaction, so
+    without an item yet: no lookup, no ORM flush.  The object's own ``rows``
+    (batches for :func:`tidings.store.dialect.insert_rows`, in the order the
+    foreign keys need) and the review's item, its first decision and audit
+    event are written together, one INSERT per table (audit events of the
+    object and of the submission in one).  Auto-approve as in :func:`submit`.
+    Returns the item's id."""
+    parties = list(parties or [OPERATOR])
+    check_parties(rule, parties)
+    now = utcnow()
+    item_id = uuid_id()
+    item = {"id": item_id, "tenant_id": tenant_id, "object_type": object_type, "object_id": object_id, "title": title[:255], "rule": rule,
+            "parties": parties, "party_states": {p: PENDING for p in parties}, "state": PENDING, "round": 1, "priority": 0, "urge_status": "NO",
+            "urge_time": None, "urge_desc": "", "payload": payload or {}, "submitted_at": now, "decided_at": None}
+    decision = {"item_id": item_id, "round": 1, "party": "*", "decision": "submitted", "actor": actor, "reason": "", "at": now}
+    event = audit_row(actor=actor, action="review.submit", object_type=object_type, object_id=object_id, tenant_id=tenant_id,
+                      detail={"round": 1, "rule": rule, "parties": parties}, at=now)
+    batches: dict[Table, list[dict[str, Any]]] = {}
+    for table, table_rows in rows:
+        batches.setdefault(table, []).extend(table_rows)
+    batches.setdefault(ReviewItem.__table__, []).append(item)
+    batches.setdefault(ReviewDecision.__table__, []).append(decision)
+    batches.setdefault(AuditEvent.__table__, []).append(event)
+    await insert_rows(session, *batches.items())
+    if auto_approve is None:
+        auto_approve = await _auto_approve(session, tenant_id)
+    if auto_approve:
+        stored = await session.get(ReviewItem, item_id)
+        assert stored is not None
+        for party in parties:
+            await decide(session, stored, party=party, decision=APPROVED, actor=AUTO_ACTOR, reason="auto-approve setting", hooks=hooks)
+    return item_id
 
 
 async def decide(

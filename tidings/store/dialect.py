@@ -4,6 +4,7 @@ under every driver's bind-parameter limit."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
@@ -112,24 +113,97 @@ def _memo(memo: dict[Any, Any], process: Callable[[Any], Any], v: Any) -> Any:
     return p
 
 
+def _cached_plan(stmt: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Plan | None:
+    cache_key = (stmt, dialect.name, keys)
+    if cache_key not in _plans:
+        if len(_plans) >= _MAX_PLANS:
+            _plans.clear()
+        _plans[cache_key] = _plan(stmt, dialect, keys)
+    return _plans[cache_key]
+
+
 async def executemany(session: AsyncSession, stmt: Executable, rows: Sequence[Mapping[str, Any]]) -> None:
     """``session.execute(stmt, rows)`` for a cached INSERT/UPDATE whose rows
     all have the same keys, run as the driver's own executemany."""
     if not rows:
         return
     conn = await session.connection()
-    keys = tuple(rows[0])
-    cache_key = (stmt, conn.dialect.name, keys)
-    if cache_key not in _plans:
-        if len(_plans) >= _MAX_PLANS:
-            _plans.clear()
-        _plans[cache_key] = _plan(stmt, conn.dialect, keys)
-    plan = _plans[cache_key]
+    plan = _cached_plan(stmt, conn.dialect, tuple(rows[0]))
     if plan is None:
         await session.execute(stmt, rows)
         return
     sql, build = plan
     await conn.exec_driver_sql(sql, build(rows))
+
+
+# --- rows of several tables in one go ----------------------------------------------
+_inserts: dict[Table, Executable] = {}
+_defaults: dict[Table, list[tuple[str, Any]]] = {}
+
+
+def _python_defaults(table: Table) -> list[tuple[str, Any]]:
+    """(key, value or zero-argument callable) of each column with a Python-side scalar or callable default."""
+    found = _defaults.get(table)
+    if found is None:
+        found = []
+        for col in table.columns:
+            default = col.default
+            if default is None or not (default.is_scalar or default.is_callable):
+                continue
+            arg = default.arg  # type: ignore[attr-defined]
+            found.append((col.key, (lambda arg=arg: arg(None)) if default.is_callable else arg))
+        _defaults[table] = found
+    return found
+
+
+def complete(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with the column defaults the ORM would apply (``default=``) for
+    the columns it does not name, so its INSERT compiles without per-row work."""
+    for key, value in _python_defaults(table):
+        if key not in row:
+            row[key] = value() if callable(value) else value
+    return row
+
+
+async def insert_rows(session: AsyncSession, *batches: tuple[Table, Sequence[dict[str, Any]]]) -> None:
+    """INSERT each batch's rows (one table each, every row with the same keys)
+    in the order given, one statement per table, inside the session's
+    transaction; column defaults applied as the ORM would (:func:`complete`).
+
+    For the hot writes of a request (a smart-message template: the template,
+    its makers, its review item and decision, two audit events).  Each
+    statement is compiled once per shape (:func:`executemany`'s plans).  On
+    SQLite it goes straight to aiosqlite's connection, one hand-off to its
+    thread, where SQLAlchemy's cursor takes four (cursor, execute, close ...);
+    driver errors are raised as SQLAlchemy's (``IntegrityError`` ...), as
+    through the session.  On PostgreSQL it goes through SQLAlchemy's adapter,
+    which starts asyncpg's transaction on the first statement.  The session's
+    identity map does not hold these rows: read them back with a query."""
+    conn = await session.connection()
+    dialect = conn.dialect
+    driver = None
+    if dialect.name == "sqlite":
+        driver = (await conn.get_raw_connection()).driver_connection
+    for table, rows in batches:
+        if not rows:
+            continue
+        stmt = _inserts.get(table)
+        if stmt is None:
+            stmt = _inserts[table] = table.insert()
+        rows = [complete(table, row) for row in rows]
+        plan = _cached_plan(stmt, dialect, tuple(rows[0]))
+        if plan is None:
+            await session.execute(stmt, rows)
+            continue
+        sql, build = plan
+        params = build(rows)
+        if driver is None:
+            await conn.exec_driver_sql(sql, params)
+            continue
+        try:
+            await driver.executemany(sql, params)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, params, exc, sqlite3.Error, dialect=dialect) from exc
 
 
 _built: dict[tuple[str, str], Any] = {}

@@ -155,3 +155,10 @@ async def audit(
             tenant_id=tenant_id, actor=actor, action=action, object_type=object_type, object_id=object_id, reason=reason, detail=detail or {}
         )
     )
+
+
+def audit_row(*, actor: str, action: str, object_type: str, object_id: str, tenant_id: str | None = None, reason: str = "",
+              detail: dict | None = None, at: datetime | None = None) -> dict[str, Any]:
+    """:func:`audit`'s event as a row for :func:`tidings.store.dialect.insert_rows`."""
+    return {"tenant_id": tenant_id, "actor": actor, "action": action, "object_type": object_type, "object_id": object_id, "reason": reason,
+            "detail": detail or {}, "at": at or utcnow()}

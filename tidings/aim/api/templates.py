@@ -36,9 +36,10 @@ async def create_aim_personal_template(body: CreateTemplate, request: Request, p
     for attempt in range(3):
         try:
             async with ctx.db.write() as session:
-                tpl = await lifecycle.create_template(session, tenant_id=principal.tenant_id, actor=principal.actor, request=raw, checked=checked,
-                                                  pages=stored_pages, auto_approve=bool(principal.settings.get("auto_approve")), hooks=ctx.review_hooks)
-            return ok({"tpl_id": tpl.id})
+                tpl_id = await lifecycle.create_template(session, tenant_id=principal.tenant_id, actor=principal.actor, request=raw,
+                                                         checked=checked, pages=stored_pages,
+                                                         auto_approve=bool(principal.settings.get("auto_approve")), hooks=ctx.review_hooks)
+            return ok({"tpl_id": tpl_id})
         except IntegrityError:  # the random tpl_id was taken (about 1 in 10^8 per existing template): draw again
             if attempt == 2:
                 raise
