@@ -187,6 +187,9 @@ def idle_cpu(pid: int, seconds: float = 3.0) -> float:
 
 def _server_cpu(srv, label: str, n: int, wall: float, cpu: float, idle: float) -> None:
     work = max(cpu - idle * wall, 1e-9)
+    RESULTS[f"{label} server CPU ms"] = cpu / n * 1e3
+    RESULTS[f"{label} server CPU ms w/o idle"] = work / n * 1e3
+    RESULTS[f"{label} /s per server core w/o idle"] = n / work
     print(f"        server CPU {cpu / n * 1e3:6.2f} ms per request ({cpu / wall:4.2f} cores busy; idle services {idle:4.2f} cores), "
           f"{work / n * 1e3:6.2f} ms without them: {n / work:6.0f}/s per server core")
 
@@ -217,7 +220,7 @@ def bench_create(args: argparse.Namespace) -> None:
         wall, times = asyncio.run(_load(srv.url + "/v1/aim/templates", auth, bodies, args.concurrency))
         cpu = proc_cpu(srv.proc.pid) - cpu0
         _timed(f"create/{args.backend[:2]}", len(bodies), wall, times, "templates")
-        _server_cpu(srv, "create", len(bodies), wall, cpu, idle)
+        _server_cpu(srv, f"create/{args.backend[:2]}", len(bodies), wall, cpu, idle)
 
     _with_server(args, go)
 
@@ -243,7 +246,7 @@ def bench_material(args: argparse.Namespace) -> None:
         wall, times = asyncio.run(_load(srv.url + "/v1/aim/template-materials", auth, [body] * args.materials, args.concurrency))
         cpu = proc_cpu(srv.proc.pid) - cpu0
         _timed(f"mat/{args.backend[:2]}", args.materials, wall, times, f"x{len(data) / 2**20:.2f}MB")
-        _server_cpu(srv, "material", args.materials, wall, cpu, idle)
+        _server_cpu(srv, f"mat/{args.backend[:2]}", args.materials, wall, cpu, idle)
 
     _with_server(args, go)
 
