@@ -56,8 +56,10 @@ from tidings.context import AppContext
 from tidings.errors import KooError
 from tidings.ids import uuid_id
 from tidings.storage import MAX_PIXELS, ImageRefused, image_size, sniff
+from tidings.store.dialect import insert_rows
 from tidings.store.models.aim import AimMaterial
-from tidings.store.tenants import audit
+from tidings.store.models.core import AuditEvent
+from tidings.store.tenants import audit_row
 from tidings.timeutil import utcnow
 
 MB = 1024 * 1024
@@ -285,22 +287,25 @@ async def save(ctx: AppContext, *, tenant_id: str, tenant_settings: dict, actor:
                 primary = not any(t.is_primary for t in (await queries.thumbnails_of(session, [video.id]))[video.id])
             rate = found.image_rate or (_nearest_rate(found.width, found.height) if found.width else None)
             file_name = (name or f"{material_id}.{found.kind}")[:200]
-            row = AimMaterial(id=material_id, tenant_id=tenant_id, aim_resource_id=new_resource_id(), resource_type=body.resource_type,
-                              video_id=body.material_id if body.resource_type == "thumbnail" else None,
-                              file_name=file_name, description=body.description or "", image_rate=rate,
-                              kind=found.kind, mime=found.mime, size=found.size, width=found.width, height=found.height,
-                              duration_ms=found.duration_ms, sha256=found.sha256, storage_key=key, is_primary=primary, created_at=now,
-                              last_used_at=now)
-            session.add(row)
+            # New rows only: one INSERT per table (store.dialect.insert_rows), no ORM flush.
+            material = {"id": material_id, "tenant_id": tenant_id, "aim_resource_id": new_resource_id(), "resource_type": body.resource_type,
+                        "video_id": body.material_id if body.resource_type == "thumbnail" else None, "file_name": file_name,
+                        "description": body.description or "", "image_rate": rate, "kind": found.kind, "mime": found.mime, "size": found.size,
+                        "width": found.width, "height": found.height, "duration_ms": found.duration_ms, "sha256": found.sha256,
+                        "storage_key": key, "is_primary": primary, "is_auto_gen": False, "created_at": now, "last_used_at": now,
+                        "deleted_at": None}
+            rows = [material]
             if cover:
-                session.add(AimMaterial(id=cover_id, tenant_id=tenant_id, aim_resource_id=new_resource_id(), resource_type="thumbnail",
-                                        video_id=material_id, file_name=(file_name.rsplit(".", 1)[0] + "_cover.jpg")[:200],
-                                        image_rate=_nearest_rate(cover.width, cover.height), kind="jpg", mime="image/jpeg",
-                                        size=len(cover.data), width=cover.width, height=cover.height, sha256=hashlib.sha256(cover.data).hexdigest(),
-                                        storage_key=cover_key, is_primary=True, is_auto_gen=True, created_at=now, last_used_at=now))
-            await audit(session, actor=actor, action="aim_material.upload", object_type="aim_material", object_id=material_id, tenant_id=tenant_id,
-                        detail={"resource_type": body.resource_type, "kind": found.kind, "size": found.size, "file_type": body.file_type,
-                                "auto_cover": cover_id if cover else None})
+                rows.append({**material, "id": cover_id, "aim_resource_id": new_resource_id(), "resource_type": "thumbnail", "video_id": material_id,
+                             "file_name": (file_name.rsplit(".", 1)[0] + "_cover.jpg")[:200], "description": "",
+                             "image_rate": _nearest_rate(cover.width, cover.height), "kind": "jpg", "mime": "image/jpeg", "size": len(cover.data),
+                             "width": cover.width, "height": cover.height, "duration_ms": 0, "sha256": hashlib.sha256(cover.data).hexdigest(),
+                             "storage_key": cover_key, "is_primary": True, "is_auto_gen": True})
+            event = audit_row(actor=actor, action="aim_material.upload", object_type="aim_material", object_id=material_id, tenant_id=tenant_id,
+                              detail={"resource_type": body.resource_type, "kind": found.kind, "size": found.size, "file_type": body.file_type,
+                                      "auto_cover": cover_id if cover else None}, at=now)
+            await insert_rows(session, (AimMaterial.__table__, rows), (AuditEvent.__table__, [event]))
+            row = AimMaterial(**material)  # what the caller answers with (not in the session)
         return row, found.warning
     except BaseException:
         for written_key in written:
