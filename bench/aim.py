@@ -546,14 +546,7 @@ def sitting_runs(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import sitting
 
-    argv, skip = [], False
-    for a in sys.argv[1:]:
-        if skip:
-            skip = False
-        elif a in ("--baseline", "--rounds"):
-            skip = True
-        elif not a.startswith(("--baseline=", "--rounds=")):
-            argv.append(a)
+    argv = sitting.side_args(sys.argv[1:])
     base, head = sitting.baseline(args.baseline), sitting.current()
     print(f"machine: {sitting.machine()}")
     results: list[tuple[sitting.Tree, dict]] = []

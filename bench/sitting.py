@@ -82,6 +82,20 @@ def baseline(commit: str, label: str = "baseline") -> Tree:
     return Tree(path, str(path / ".venv/bin/python"), label)
 
 
+def side_args(argv: list[str]) -> list[str]:
+    """A bench's own options minus the ones that chose the sides (``--baseline``,
+    ``--rounds``): what each side's run is given."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in ("--baseline", "--rounds"):
+            skip = True
+        elif not a.startswith(("--baseline=", "--rounds=")):
+            out.append(a)
+    return out
+
+
 def order(base: Tree | None, head: Tree, rounds: int) -> list[Tree]:
     """Runs in the order they happen: baseline and HEAD alternate, and the
     order flips each round (B H H B ...) so a drifting machine favours neither."""

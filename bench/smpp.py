@@ -276,14 +276,7 @@ def run_side(tree: sitting.Tree, argv: list[str]) -> tuple[dict, str]:
 
 
 def alternate(args: argparse.Namespace) -> None:
-    argv, skip = [], False
-    for a in sys.argv[1:]:  # the same options, minus the ones that chose the sides
-        if skip:
-            skip = False
-        elif a in ("--baseline", "--rounds"):
-            skip = True
-        elif not a.startswith(("--baseline=", "--rounds=")):
-            argv.append(a)
+    argv = sitting.side_args(sys.argv[1:])  # the same options, minus the ones that chose the sides
     head = sitting.current()
     base = sitting.baseline(args.baseline) if args.baseline else None
     print(f"machine: {sitting.machine()}")
