@@ -118,6 +118,9 @@ class Product:
 
     # The value of ``messages.product``, meter events' product and routes' product.
     name: str
+    # The form its messages go out as, which a channel must carry to take them
+    # (``Channel.carries``, tidings/channels/base.py: ``text``); None: it sends none.
+    carried_as: str | None = None
     # HTTP routers, mounted in this order after the core ones.
     routers: Sequence[APIRouter] = ()
     # Path prefix -> a raw ASGI handler the gateway tries before any router:

@@ -6,10 +6,12 @@ import asyncio
 
 from sqlalchemy import select
 
+from tidings.channels.base import TEXT
 from tidings.channels.setup import build_registry
 from tidings.config import Settings
 from tidings.context import AppContext
 from tidings.dispatch.worker import OrphanAdopter
+from tidings.product import Product
 from tidings.store.migrate import upgrade
 from tidings.store.models.pipeline import DELIVERED, QUEUED, Message
 from tidings.store.models.smpp import ChannelDef
@@ -27,7 +29,7 @@ def _message(mid: str, channel: str, status: str) -> Message:
 async def test_queued_messages_of_a_removed_channel_move_to_a_running_one(tmp_path):
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'o.db'}")
     await asyncio.to_thread(upgrade, settings.db_url)
-    ctx = AppContext.build(settings)
+    ctx = AppContext.build(settings, products=[Product(name="sms", carried_as=TEXT)])  # what the channels must carry
     try:
         async with ctx.db.write() as session:
             session.add_all([

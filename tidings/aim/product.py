@@ -17,11 +17,13 @@ def load() -> Product:
     from tidings.aim.public import api as public_api
     from tidings.aim.settings import AimSettings
     from tidings.aim.sweeper import MaterialSweeper
+    from tidings.channels.base import TEXT
     from tidings.meters.stream import per_part
     from tidings.sms.codes import PART_DELIVERED
 
     return Product(
         name="aim",
+        carried_as=TEXT,  # a smart message goes out as an SMS carrying its link
         routers=(templates.router, materials.router, links.router, sends.router, flows_api.router, public_api.router, links.admin_router,
                  preview.router, cardpage.router),
         fast_paths={"/s/": cardpage.fast_card_page},

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-# What a channel carries (``Channel.carries``), named by product
-# (``Product.name``): the capabilities a channel can declare.  Routing sends a
-# product's messages only to channels that carry it.
-SMS = "sms"  # text messages (the SMS product)
-AIM = "aim"  # smart messages: an SMS carrying a card link (the sandbox and SMPP carry them)
-BASIC = "basic"  # basic-edition messages; no channel carries them yet
+# What a channel carries (``Channel.carries``): the forms of message it can
+# deliver, the capabilities a channel declares.  A product says which form its
+# messages go out as (``Product.carried_as``); routing sends a product's
+# messages only to channels that carry that form.  A new form (a video
+# message, a card pushed natively) is a new name here.
+TEXT = "text"  # a text SMS, concatenated into parts: SMS, and smart messages (an SMS carrying a card link)
 
 
 @dataclass(slots=True)
@@ -114,7 +114,7 @@ class ChannelEvents(Protocol):
 
 class Channel(Protocol):
     name: str
-    # The products it carries (SMS, AIM, BASIC above).
+    # The forms of message it carries (TEXT above).
     carries: frozenset[str]
     # True when submit() confirms atomically with the caller's transaction (the
     # sandbox, a TransactionalChannel); False for remote carriers, where a crash

@@ -9,8 +9,8 @@ do not change.
 
 A router is a function ``(RouteRequest) -> str | None``: the name of a channel,
 or None to let the registry's default decide (the sandbox unless an operator
-sets another).  A message goes only to a channel that carries its product
-(``Channel.carries``).  The router runs on the accept path for every number,
+sets another).  A message goes only to a channel that carries the form its
+product sends (``Product.carried_as`` in ``Channel.carries``).  The router runs on the accept path for every number,
 so it must be cheap and in-memory (:mod:`tidings.channels.routing` answers
 from a snapshot of the routes, refreshed in the background).
 
@@ -20,7 +20,7 @@ once at start-up (``serve``, ``api`` and ``worker``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -47,12 +47,14 @@ class UnknownChannel(KeyError):
 
 
 class NoChannel(LookupError):
-    """No channel of this process carries the product."""
+    """No channel of this process carries the product's messages."""
 
 
 class ChannelRegistry:
-    def __init__(self, default: str) -> None:
+    def __init__(self, default: str, forms: Mapping[str, str] | None = None) -> None:
         self.default = default
+        # Product name -> the form its messages go out as (Product.carried_as).
+        self.forms: dict[str, str] = dict(forms or {})
         self._channels: dict[str, Channel] = {}
         # The operator's routes (None: every message goes to the default).
         self.routes: LiveRoutes | None = None
@@ -72,8 +74,9 @@ class ChannelRegistry:
         return name in self._channels
 
     def carries(self, name: str, product: str) -> bool:
+        """Channel ``name`` runs here and carries ``product``'s messages."""
         channel = self._channels.get(name)
-        return channel is not None and product in channel.carries
+        return channel is not None and self.forms.get(product, "") in channel.carries
 
     def channels(self) -> list[Channel]:
         return list(self._channels.values())
@@ -83,7 +86,7 @@ class ChannelRegistry:
         if name is not None:
             return name
         default = self._channels.get(self.default)
-        if default is not None and request.product not in default.carries:
+        if default is not None and self.forms.get(request.product, "") not in default.carries:
             raise NoChannel(f"no channel carries {request.product} messages")
         return self.default
 

@@ -30,7 +30,8 @@ async def build_registry(ctx: AppContext) -> ChannelRegistry:
     existing = ctx.channels
     if existing is not None:
         return existing
-    registry = ChannelRegistry(default=str((ctx.settings.extra.get("channels") or {}).get("default", "sandbox")))
+    registry = ChannelRegistry(default=str((ctx.settings.extra.get("channels") or {}).get("default", "sandbox")),
+                               forms={p.name: p.carried_as for p in ctx.products if p.carried_as is not None})
     registry.add(SandboxCarrier(SandboxConfig.from_settings(ctx.settings.extra)))
     try:
         defs, routes = await load_definitions(ctx.db)

@@ -8,12 +8,14 @@ from tidings.sms.cli import app as cli_app
 
 
 def load() -> Product:
+    from tidings.channels.base import TEXT
     from tidings.meters.stream import per_part
     from tidings.sms import codes, demo, lifecycle, receipts
     from tidings.sms.api import admin, apps, send, signatures, templates
 
     return Product(
         name="sms",
+        carried_as=TEXT,
         routers=(apps.router, signatures.router, templates.router, send.router, admin.router),
         review_hooks={
             codes.OBJ_SIGNATURE: lifecycle.on_signature_decision,

@@ -34,7 +34,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tidings.channels.base import AIM, SMS, ChannelEvents, DeliveryReport, OutboundMessage, PendingMessage, SubmitResult
+from tidings.channels.base import TEXT, ChannelEvents, DeliveryReport, OutboundMessage, PendingMessage, SubmitResult
 from tidings.timeutil import utcnow
 
 from . import magic
@@ -93,7 +93,7 @@ class SandboxCarrier:
     """A :class:`~tidings.channels.base.TransactionalChannel`."""
 
     name = NAME
-    carries = frozenset({SMS, AIM})  # a smart message is an SMS carrying its link
+    carries = frozenset({TEXT})
     confirms_in_transaction = True
     persists_carrier_ids = False
     unknown_policy: str | None = None  # a submit's outcome is never unknown here

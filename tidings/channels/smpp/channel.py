@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from tidings.channels.base import AIM, SMS, ChannelEvents, DeliveryReport, OutboundMessage, SubmitResult, Uplink
+from tidings.channels.base import TEXT, ChannelEvents, DeliveryReport, OutboundMessage, SubmitResult, Uplink
 from tidings.domain import sms_text
 from tidings.timeutil import utcnow
 
@@ -140,7 +140,7 @@ def _concat_info(pdu: Pdu, sm: bytes) -> tuple[tuple[int, int, int] | None, byte
 
 
 class SmppChannel:
-    carries = frozenset({SMS, AIM})  # a smart message is an SMS carrying its link
+    carries = frozenset({TEXT})
     confirms_in_transaction = False
     persists_carrier_ids = True  # receipts name only the SMSC's id, and may reach any worker
     validity_seconds: float | None = None  # the pipeline's default
