@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     # How many processes `tidings serve` runs: 1 is everything in one process;
     # 2 or more is the API in one and the background work in the others, under
     # a supervisor (docs/architecture.md "Processes").  0: from the core count.
-    processes: int = Field(default=1, ge=0, le=64)
+    processes: int = Field(default=0, ge=0, le=64)
     # Seed an operator and a demo tenant on first start.
     bootstrap_demo: bool = True
 
