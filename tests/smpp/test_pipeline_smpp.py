@@ -286,7 +286,8 @@ def test_unknown_window_resubmit_when_the_smsc_drops(setup):
     # At least once: the SMSC got each message twice; the unknowns were counted.
     seen = s.smscs[HOLD_R].codes()
     assert all(seen[code] == 2 for code in ids.values()), seen
-    assert s.admin_status(HOLD_R)["status"]["unknown_since_start"] - before == 4
+    # The worker process publishes its channels' state every second (tidings/channels/published.py).
+    wait_until(lambda: s.admin_status(HOLD_R)["status"]["unknown_since_start"] - before == 4, 10, what="4 unknowns in the channel's status")
 
 
 def test_unknown_window_fail_when_the_smsc_drops(setup):
