@@ -91,7 +91,7 @@ class LocalStorage:
 
     @staticmethod
     def _put(path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        created = _make_dirs(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -102,12 +102,37 @@ class LocalStorage:
         except BaseException:
             with_suppressed_unlink(tmp)
             raise
+        # The file's own fsync does not make its name durable: after a crash the
+        # rename (and any folder made for it) could be gone while the database
+        # row that names the file survives.  Sync the folder that holds the new
+        # name, and the parents of folders made just now.
+        for folder in (path.parent, *(d.parent for d in created)):
+            _sync_dir(folder)
 
     async def get(self, key: str) -> bytes:
         return await asyncio.to_thread(self._path(key).read_bytes)
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(with_suppressed_unlink, str(self._path(key)))
+
+
+def _make_dirs(folder: Path) -> list[Path]:
+    """``mkdir -p`` that says which folders it made, deepest last."""
+    missing: list[Path] = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for d in reversed(missing):
+        d.mkdir(exist_ok=True)
+    return list(reversed(missing))
+
+
+def _sync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def with_suppressed_unlink(path: str) -> None:
