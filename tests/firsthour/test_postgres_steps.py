@@ -12,11 +12,14 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.api.send_support import send
 from tests.conftest import require_pg
 from tests.support.harness import Server, TenantCreds, create_pg_database, drop_pg_database, free_port
 from tests.support.wait import wait_until
+
+pytestmark = pytest.mark.heavy
 
 
 def test_the_readme_postgresql_steps_work_on_an_empty_database(tmp_path: Path):
@@ -50,7 +53,7 @@ def test_the_readme_postgresql_steps_work_on_an_empty_database(tmp_path: Path):
             except httpx.HTTPError:
                 return False
 
-        wait_until(up, 60, what="tidings api")
+        wait_until(up, 180, what="tidings api")  # as generous as the harness's start (tests/support/harness.py)
         creds = TenantCreds(demo["tenant_id"], demo["tenant_name"], demo["project_id"], demo["user_name"], demo["access_key"], demo["secret_key"])
         sms = info["demo_sms"]
         resp = send(srv.sdk(creds), sms["notice_template_id"], ["13800138000"], ["李雷", "A1024"])

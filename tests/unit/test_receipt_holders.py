@@ -16,7 +16,9 @@ from tidings.dispatch.holders import ReceiptHolding
 from tidings.store.models.pipeline import DELIVERED, SUBMITTED, Message
 from tidings.timeutil import utcnow
 
-SHORT, LONG = DispatchConfig(holder_lease_seconds=0.3), DispatchConfig(holder_lease_seconds=30)
+# SHORT must outlast the few ticks between `dead`'s last renewal and the
+# "still alive" check: 0.3 s did not at load 23 (two pytest-xdist workers).
+SHORT, LONG = DispatchConfig(holder_lease_seconds=2), DispatchConfig(holder_lease_seconds=30)
 
 
 @pytest.fixture(params=backend_params())
@@ -50,7 +52,7 @@ async def test_a_survivor_takes_a_dead_holders_receipts_over(backend: str):
         assert one.taken_over == other.taken_over == 0  # the holder is alive
 
         # `dead` stops renewing; whoever ticks after its lease ran out takes it over, once.
-        await wait_until_async(lambda: one.tick(), 5, interval=0.05, what="a takeover")
+        await wait_until_async(lambda: one.tick(), 10, interval=0.05, what="a takeover")
         await other.tick()
         assert (one.taken_over, other.taken_over) == (1, 0)
         assert one.channel.pending_receipts() == 3 and other.channel.pending_receipts() == 0
