@@ -10,9 +10,12 @@ STAMP  := $(VENV)/.installed
 run: setup
 	$(BIN)/tidings serve
 
-# The gates first (seconds), then the suite; the ten slowest tests are printed so drift shows.
+# The gates first (seconds), then the suite in TEST_WORKERS processes, whole
+# modules each, the ones marked heavy first (docs/development.md, "the suite");
+# the ten slowest tests are printed so drift shows.
+TEST_WORKERS ?= 2
 test: setup browser peers lint
-	$(BIN)/python -m pytest --durations=10 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=10 $(PYTEST_ARGS)
 
 # Lint and import order (ruff), types (mypy: strict on the shared mechanisms'
 # interfaces, checked elsewhere), and the layers (import-linter: shared

@@ -17,6 +17,8 @@ from tests.support.receiver import Receiver
 from tests.support.wait import wait_until
 from tidings.callbacks import signing
 
+pytestmark = pytest.mark.heavy
+
 
 def register(sdk, url: str, url_type: int) -> None:
     sdk.add_call_back(AddCallBackRequest(body=AddCallbackRequestBody(callback_url=url, url_type=url_type)))

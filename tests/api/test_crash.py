@@ -25,6 +25,8 @@ from tidings.store.db import Database
 from tidings.store.models.pipeline import ReceiptHolder
 from tidings.timeutil import utcnow
 
+pytestmark = pytest.mark.heavy
+
 REQUESTS = 16
 PER_REQUEST = 500
 

@@ -14,6 +14,8 @@ from tests.conftest import backend_params, start_server, stop_server
 from tests.support.harness import Server
 from tests.support.receiver import Receiver
 
+pytestmark = pytest.mark.heavy
+
 
 @pytest.fixture(scope="module", params=backend_params())
 def short_validity(request) -> Server:

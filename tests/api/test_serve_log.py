@@ -8,6 +8,8 @@ import pytest
 
 from tests.conftest import backend_params, start_server, stop_server
 
+pytestmark = pytest.mark.heavy
+
 
 @pytest.mark.parametrize("backend", backend_params())
 def test_a_clean_start_and_stop_log_no_error(backend: str):

@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.harness import Server, TenantCreds
 
-pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+pytestmark = [pytest.mark.parametrize("server", ["sqlite"], indirect=True), pytest.mark.heavy]
 
 
 def run(server: Server, *args: str):

@@ -14,6 +14,8 @@ import typer.main
 from tests.conftest import backend_params, require_pg
 from tests.support.harness import create_pg_database, drop_pg_database
 
+pytestmark = pytest.mark.heavy
+
 
 def _commands(group, prefix: str = ""):  # Typer's own (vendored) click types
     for name, cmd in group.commands.items():

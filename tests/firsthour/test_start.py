@@ -16,6 +16,8 @@ from tests.conftest import start_server, stop_server
 from tests.support.receiver import Receiver
 from tests.support.wait import wait_until
 
+pytestmark = pytest.mark.heavy
+
 
 def test_a_busy_port_is_one_line_and_nothing_else(tmp_path: Path):
     with socket.socket() as taken:

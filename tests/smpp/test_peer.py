@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import signal
 import subprocess
+import tempfile
 
 import pytest
 
@@ -29,7 +31,11 @@ class Peer:
     def start(self) -> None:
         if not START.exists():
             pytest.fail(f"node-smpp peer not found at {START} (set TIDINGS_SHARED_DIR)")
-        out = subprocess.run([str(START), str(self.port), *self.args], check=True, capture_output=True, text=True)
+        # start.sh installs node-smpp on its first run: one pytest-xdist worker
+        # at a time, or two npm installs write into the same directory.
+        with open(os.path.join(tempfile.gettempdir(), "tidings-smsc-sim-start.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            out = subprocess.run([str(START), str(self.port), *self.args], check=True, capture_output=True, text=True)
         self.pid = int(out.stdout.strip())
 
     def kill(self) -> None:

@@ -34,7 +34,7 @@ from tests.support.smsc import Plan, TestSmsc
 from tests.support.wait import wait_until
 from tidings.channels.smpp.pdu import CommandStatus
 
-pytestmark = pytest.mark.smpp_peer
+pytestmark = [pytest.mark.smpp_peer, pytest.mark.heavy]
 
 PRIMARY, BACKUP, REFUSER, HOLD_R, HOLD_F = "primary", "backup", "refuser", "hold-r", "hold-f"
 PREFIX = {PRIMARY: "86139", REFUSER: "86158", HOLD_R: "86150", HOLD_F: "86151"}

@@ -52,9 +52,12 @@ def pg_available() -> bool:
 
 
 def create_pg_database() -> str:
+    """A fresh database, named after the pytest-xdist worker that made it
+    (``tidings_test_gw1_...``) so a leftover tells whose it was."""
     import asyncpg
 
-    name = "tidings_test_" + uuid.uuid4().hex[:10]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = "tidings_test_" + (f"{worker}_" if worker else "") + uuid.uuid4().hex[:10]
 
     async def go() -> None:
         conn = await asyncpg.connect(PG_ADMIN_DSN)

@@ -22,6 +22,8 @@ from tidings.callbacks.policy import CallbackSettings
 from tidings.sms.receipts import UPLINK_KIND
 from tidings.store.models.callbacks import CallbackAttempt, CallbackOutbox, CallbackSubject
 
+pytestmark = pytest.mark.heavy
+
 FAST = dict(
     first_delay=0.1,
     min_delay=0.05,

@@ -27,7 +27,7 @@ from tidings.aim.layouts import IMAGE_RATES, LAYOUTS
 from tidings.aim.render import fill
 from tidings.aim.samples import sample_request
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.heavy]
 
 EXAMPLE_SITES = re.compile(r"^https?://([a-z0-9-]+\.)*example\.com(/.*)?$")
 SIZES = {"sixteenToNine": (640, 360), "oneToOne": (400, 400), "threeToOne": (600, 200), "fortyEightToSixtyFive": (480, 650),
