@@ -75,6 +75,10 @@ RESULTS: dict[str, float] = {}  # what --baseline compares (printed as one JSON 
 from tests.unit.card_fixtures import BENCH_VALUES, ten_components
 from tidings.aim.render import render_card, render_document
 
+# This file's own helpers, also when --baseline runs it against an older checkout.
+sys.path.insert(1, str(Path(__file__).resolve().parent))
+import sitting
+
 
 def rss_mb() -> float:
     with open("/proc/self/statm") as f:
@@ -172,10 +176,10 @@ async def _load(url: str, auth, bodies, concurrency: int) -> tuple[float, list[i
 
 
 def proc_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process (all its threads)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of the server: the process and every process
+    it started (all their threads), since the default ``tidings serve`` is a
+    supervisor whose API and worker children do the work."""
+    return sitting.tree_cpu(pid)[0]
 
 
 def idle_cpu(pid: int, seconds: float = 3.0) -> float:
@@ -252,8 +256,15 @@ def bench_material(args: argparse.Namespace) -> None:
 
 
 def server_rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+    """VmRSS of the server's process tree, added up."""
+    total = 0
+    for member in sitting.tree_pids(pid):
+        try:
+            with open(f"/proc/{member}/status") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
+        except (FileNotFoundError, StopIteration):  # ended, or a zombie without memory
+            continue
+    return total / 1024
 
 
 def _send_setup(srv):
@@ -542,9 +553,6 @@ def sitting_runs(args: argparse.Namespace) -> None:
     (B H H B ...), each run in its tree's Python with its tree's code, then
     the medians side by side (bench/sitting.py)."""
     import json
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import sitting
 
     argv = sitting.side_args(sys.argv[1:])
     base, head = sitting.baseline(args.baseline), sitting.current()

@@ -73,15 +73,21 @@ SMPP_CHANNEL = "bench-smpp"
 
 # --- the server under test -------------------------------------------------------------------
 def rss_kb(pids: list[int]) -> tuple[int, int]:
-    """(VmRSS, VmHWM) of processes in kB, added up."""
+    """(VmRSS, VmHWM) in kB of the processes and every process they started
+    (the default ``tidings serve`` is a supervisor with API and worker
+    children), added up."""
     rss = hwm = 0
-    for pid in pids:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    rss += int(line.split()[1])
-                elif line.startswith("VmHWM:"):
-                    hwm += int(line.split()[1])
+    for pid in sitting.tree_pids(*pids):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                lines = f.readlines()
+        except FileNotFoundError:  # ended between the listing and now
+            continue
+        for line in lines:
+            if line.startswith("VmRSS:"):
+                rss += int(line.split()[1])
+            elif line.startswith("VmHWM:"):
+                hwm += int(line.split()[1])
     return rss, hwm
 
 

@@ -120,6 +120,30 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (utime + stime + cutime + cstime) / CLK_TCK
 
 
+def _members(roots: tuple[int, ...], parents: dict[int, int]) -> set[int]:
+    members = set(roots)
+    grew = True
+    while grew:
+        grew = False
+        for pid, ppid in parents.items():
+            if ppid in members and pid not in members:
+                members.add(pid)
+                grew = True
+    return members
+
+
+def tree_pids(*roots: int) -> list[int]:
+    """The ``roots`` and all their living descendants (``tidings serve``'s
+    supervisor and the API and worker processes it started)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            st = _stat(int(entry))
+            if st:
+                parents[int(entry)] = st[0]
+    return sorted(_members(roots, parents) & (parents.keys() | set(roots)))
+
+
 def tree_cpu(*roots: int) -> tuple[float, int]:
     """User+system CPU seconds of the ``roots`` and all their descendants
     (every thread of each), and how many processes that was."""
@@ -130,14 +154,7 @@ def tree_cpu(*roots: int) -> tuple[float, int]:
             st = _stat(int(entry))
             if st:
                 parents[int(entry)], cpu[int(entry)] = st
-    members = set(roots)
-    grew = True
-    while grew:
-        grew = False
-        for pid, ppid in parents.items():
-            if ppid in members and pid not in members:
-                members.add(pid)
-                grew = True
+    members = _members(roots, parents)
     return sum(cpu.get(p, 0.0) for p in members), len(members & cpu.keys())
 
 
