@@ -13,7 +13,7 @@ run: setup
 # The gates first (seconds), then the suite in TEST_WORKERS processes, whole
 # modules each, the ones marked heavy first (docs/development.md, "the suite");
 # the ten slowest tests are printed so drift shows.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 test: setup browser peers lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=10 $(PYTEST_ARGS)
 
