@@ -26,15 +26,15 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tidings.aim import links
+from tidings.aim import links, queries
 from tidings.callbacks.outbox import enqueue_aim_receipts
 from tidings.ids import uuid_id
 from tidings.meters.stream import MeterEvent, record
 from tidings.store.dialect import affected
-from tidings.store.models.aim import AUDIT_APPROVED, MAKER_ENABLED, AimLink, AimParse, AimResolveTask, AimTemplate, AimTemplateMaker
+from tidings.store.models.aim import AimLink, AimParse, AimResolveTask
 from tidings.timeutil import utcnow
 
 METRIC = "aim.parse"
@@ -154,15 +154,13 @@ async def task_signs(session: AsyncSession, task_id: str) -> list[str]:
 
 
 async def active_makers(session: AsyncSession, tenant_id: str, tpl_id: str) -> frozenset[str]:
-    """The makers a link's template is active at, in one statement: none when
-    the tenant may no longer use it (what :func:`tidings.aim.queries.usable_template`
-    decides: approved, enabled, not deleted, its own or public).  Read on every
-    parse, never kept: a template disabled a moment ago stops its links now."""
-    T, M = AimTemplate, AimTemplateMaker
-    q = (select(M.maker).select_from(T).join(M, (M.template_id == T.id) & (M.state == MAKER_ENABLED))
-         .where(T.id == tpl_id, T.deleted_at.is_(None), or_(T.public.is_(True), T.tenant_id == tenant_id), T.audit_state == AUDIT_APPROVED,
-                T.tpl_state == 1))
-    return frozenset((await session.execute(q)).scalars())
+    """The makers a link's template is active at, in one statement
+    (:func:`tidings.aim.queries.task_template`): none when the tenant may no
+    longer use it (:meth:`~tidings.aim.queries.TaskTemplate.usable_by`, the rule
+    resolve and send tasks start by).  Read on every parse, never kept: a
+    template disabled a moment ago stops its links now."""
+    tpl = await queries.task_template(session, tpl_id)
+    return tpl.makers if tpl is not None and tpl.usable_by(tenant_id) else frozenset()
 
 
 _P, _L = AimParse.__table__.c, AimLink.__table__.c

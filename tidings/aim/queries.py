@@ -2,7 +2,7 @@
 template or material answers exactly like a missing one; public templates are
 everyone's to list and use, nobody's to change), the lists, the quota, what
 the sweeper and the renderer read, and what the delivery side reads
-(:func:`usable_template`)."""
+(:func:`task_template`, :func:`usable_for_tasks`)."""
 
 from __future__ import annotations
 
@@ -79,19 +79,6 @@ async def list_templates(session: AsyncSession, tenant_id: str, f: TemplateFilte
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = (await session.execute(stmt.order_by(AimTemplate.created_at.desc(), AimTemplate.id).offset(offset).limit(limit))).scalars().all()
     return list(rows), total
-
-
-async def usable_template(session: AsyncSession, tenant_id: str, tpl_id: str) -> tuple[AimTemplate, list[str]] | None:
-    """For resolve and send tasks (the delivery side): the template and the
-    makers that activated it, when the tenant may start tasks with it:
-    approved, enabled, not deleted, its own or public.  None otherwise."""
-    tpl = await session.get(AimTemplate, tpl_id)
-    if tpl is None or tpl.deleted_at is not None or not (tpl.public or tpl.tenant_id == tenant_id):
-        return None
-    if tpl.audit_state != AUDIT_APPROVED or tpl.tpl_state != 1:
-        return None
-    makers = [m.maker for m in (await makers_of(session, [tpl.id]))[tpl.id] if m.state == MAKER_ENABLED]
-    return tpl, makers
 
 
 async def quota_used(session: AsyncSession, tenant_id: str) -> int:
@@ -194,7 +181,7 @@ class TaskTemplate:
         return self.public or self.tenant_id == tenant_id
 
     def usable_by(self, tenant_id: str) -> bool:
-        """What :func:`usable_template` answers: approved, enabled, not deleted, own or public."""
+        """Whether the tenant may start resolve or send tasks with it (and its links still parse): approved, enabled, not deleted, own or public."""
         return not self.deleted and self.visible_to(tenant_id) and self.audit_state == AUDIT_APPROVED and self.tpl_state == 1
 
 

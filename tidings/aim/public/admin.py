@@ -4,7 +4,7 @@ operator's add, update, retire and restore (admin API and ``tidings aim public``
 A public template is an ``aim_templates`` row with ``public`` set and no
 tenant, approved (``audit_state`` 2) and enabled at each of its makers, so
 every tenant lists it and may use it like an approved template of its own
-(:func:`tidings.aim.queries.usable_template`); a tenant's state change or delete
+(:meth:`tidings.aim.queries.TaskTemplate.usable_by`); a tenant's state change or delete
 is refused (:func:`tidings.aim.queries.own_template`).  Retiring is the soft
 delete: lists and new tasks no longer see it, cards behind links already made
 keep rendering.
