@@ -104,9 +104,15 @@ async def draw(session: AsyncSession, link: AimLink, width: int = WIDTH) -> tupl
     tpl = await _template(session, link.tpl_id)
     if tpl is None:
         return None, None
+    return tpl, _drawn_card(tpl, link, width)
+
+
+def _drawn_card(tpl: _Card, link: AimLink, width: int) -> Markup | None:
+    """``link``'s card from template entry ``tpl``, drawn once per entry and
+    width (None when it cannot be drawn)."""
     hit = _drawn.get((link.id, width))
     if hit is not None and hit[0] is tpl:
-        return tpl, hit[1]
+        return hit[1]
     try:
         card: Markup | None = render_card(tpl.pages, link.dync_params or {}, resolver(tpl.paths), width=width)
     except CardError:
@@ -114,7 +120,7 @@ async def draw(session: AsyncSession, link: AimLink, width: int = WIDTH) -> tupl
     if len(_drawn) >= PAGES_KEPT:
         _drawn.clear()
     _drawn[link.id, width] = (tpl, card)
-    return tpl, card
+    return card
 
 
 def _notice(status: int, heading: str, text: str, headers: dict[str, str] | None = None) -> HTMLResponse:
@@ -165,9 +171,8 @@ def _page(key: tuple[str, str], tpl: _Card, link: AimLink) -> bytes | None:
     hit = _pages.get(key)
     if hit is not None and hit[0] is tpl:
         return hit[1]
-    try:
-        card = render_card(tpl.pages, link.dync_params or {}, resolver(tpl.paths), width=WIDTH)
-    except CardError:
+    card = _drawn_card(tpl, link, WIDTH)
+    if card is None:
         return None
     html = _PAGE.render(card=card, title=tpl.name, beacon=f"/s/{key[1]}/events", css=_CSS, js=_JS, beacon_js=_BEACON_JS).encode()
     if len(_pages) >= PAGES_KEPT:
