@@ -103,9 +103,17 @@ async def item_for(session: AsyncSession, object_type: str, object_id: str, tena
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def _auto_approve(session: AsyncSession, tenant_id: str) -> bool:
+async def _auto_approves(session: AsyncSession, tenant_id: str, given: bool | None) -> bool:
+    """``given``, else the tenant's auto-approve setting."""
+    if given is not None:
+        return given
     settings = (await session.execute(select(Tenant.settings).where(Tenant.id == tenant_id))).scalar_one_or_none()
     return bool(SHARED.readable(settings).get("auto_approve"))
+
+
+async def _approve_all(session: AsyncSession, item: ReviewItem, parties: list[str], hooks: DecisionHooks) -> None:
+    for party in parties:
+        await decide(session, item, party=party, decision=APPROVED, actor=AUTO_ACTOR, reason="auto-approve setting", hooks=hooks)
 
 
 async def submit(
@@ -149,11 +157,8 @@ async def submit(
     session.add(ReviewDecision(item_id=item.id, round=item.round, party="*", decision="submitted", actor=actor, at=now))
     await audit(session, actor=actor, action="review.submit", object_type=object_type, object_id=object_id, tenant_id=tenant_id,
                 detail={"round": item.round, "rule": rule, "parties": parties})
-    if auto_approve is None:
-        auto_approve = await _auto_approve(session, tenant_id)
-    if auto_approve:
-        for party in parties:
-            await decide(session, item, party=party, decision=APPROVED, actor=AUTO_ACTOR, reason="auto-approve setting", hooks=hooks)
+    if await _auto_approves(session, tenant_id, auto_approve):
+        await _approve_all(session, item, parties, hooks)
     return item
 
 
@@ -196,13 +201,10 @@ async def submit_new(
     batches.setdefault(ReviewDecision.__table__, []).append(decision)
     batches.setdefault(AuditEvent.__table__, []).append(event)
     await insert_rows(session, *batches.items())
-    if auto_approve is None:
-        auto_approve = await _auto_approve(session, tenant_id)
-    if auto_approve:
+    if await _auto_approves(session, tenant_id, auto_approve):
         stored = await session.get(ReviewItem, item_id)
         assert stored is not None
-        for party in parties:
-            await decide(session, stored, party=party, decision=APPROVED, actor=AUTO_ACTOR, reason="auto-approve setting", hooks=hooks)
+        await _approve_all(session, stored, parties, hooks)
     return item_id
 
 
